@@ -1,0 +1,132 @@
+package translator
+
+import (
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// MetadataMode controls which attributes are copied into a span log's metadata.
+type MetadataMode string
+
+const (
+	// MetadataNone copies nothing of that class.
+	MetadataNone MetadataMode = "none"
+	// MetadataSelected copies a curated, documented selection.
+	MetadataSelected MetadataMode = "selected"
+	// MetadataAll copies everything of that class (subject to size caps).
+	MetadataAll MetadataMode = "all"
+)
+
+// Options are the translation settings. The zero value is not useful; start
+// from DefaultOptions.
+type Options struct {
+	// MaxContentBytes caps each content field (input, output, each message
+	// content, tool-call arguments) in bytes of UTF-8. Longer values are cut
+	// at a rune boundary and end with TruncationMarker. 0 disables the cap.
+	MaxContentBytes int
+	// DedupeNestedUsage keeps usage and cost only on the innermost of nested
+	// model-call spans that report the same tokens (§5.5).
+	DedupeNestedUsage bool
+	// PropagateIdentifiers fills customer/thread/trace-group identifiers and
+	// span_workflow_name from ancestors within the same batch (§5.8).
+	PropagateIdentifiers bool
+	// ProviderIDs maps a canonical provider (OTel well-known value, e.g.
+	// "azure.ai.openai") to a Respan provider_id. Entries override the
+	// defaults of DefaultProviderIDs.
+	ProviderIDs map[string]string
+	// ResourceMetadata selects resource attributes for metadata: "selected"
+	// (service.name, service.version, deployment.environment[.name],
+	// telemetry.sdk.*), "all" or "none".
+	ResourceMetadata MetadataMode
+	// LeftoverMetadata selects span attributes that no mapping consumed:
+	// "all" (default; content-sized values are capped) or "none".
+	LeftoverMetadata MetadataMode
+	// MaxMetadataValueBytes caps each leftover metadata value. 0 = no cap.
+	MaxMetadataValueBytes int
+}
+
+// TruncationMarker ends every value the translator had to cut.
+const TruncationMarker = "…[truncated by respan exporter]"
+
+// DefaultOptions returns the settings the exporter and otlp2respan use when
+// nothing is configured.
+func DefaultOptions() Options {
+	return Options{
+		MaxContentBytes:       1 << 20, // 1 MiB, the Respan SDK's own decorator cap.
+		DedupeNestedUsage:     true,
+		PropagateIdentifiers:  true,
+		ResourceMetadata:      MetadataSelected,
+		LeftoverMetadata:      MetadataAll,
+		MaxMetadataValueBytes: 4 << 10,
+	}
+}
+
+// DropReason says why a span could not be turned into a span log.
+type DropReason string
+
+const (
+	// DropMissingTraceID: the trace id is empty or all zero.
+	DropMissingTraceID DropReason = "missing_trace_id"
+	// DropMissingSpanID: the span id is empty or all zero.
+	DropMissingSpanID DropReason = "missing_span_id"
+)
+
+// Result is what translating one ptrace.Traces produced.
+type Result struct {
+	// Logs are the span logs, in input order. Each keeps a reference to the
+	// source span's position so a caller can rebuild the unsent remainder.
+	Logs []*SpanLog
+	// Dropped counts spans that could not be translated, by reason.
+	Dropped map[DropReason]int
+	// TruncatedFields counts content fields cut to MaxContentBytes.
+	TruncatedFields int
+	// Problems lists each distinct problem once (e.g. "span dropped: all-zero
+	// trace id"), suitable for one log line per batch.
+	Problems []string
+}
+
+// SourceRef locates a span log's source span inside the translated
+// ptrace.Traces (resource, scope and span index).
+type SourceRef struct {
+	Resource, Scope, Span int
+}
+
+// Translator translates batches. It is safe for concurrent use: all
+// per-batch state lives on the stack of Translate.
+type Translator struct {
+	opts        Options
+	providerIDs map[string]string
+}
+
+// New returns a Translator for opts.
+func New(opts Options) *Translator {
+	ids := DefaultProviderIDs()
+	for k, v := range opts.ProviderIDs {
+		ids[k] = v
+	}
+	return &Translator{opts: opts, providerIDs: ids}
+}
+
+// Options returns the options the translator was built with.
+func (t *Translator) Options() Options { return t.opts }
+
+// EncodeArray appends the JSON array of logs to dst.
+func EncodeArray(dst []byte, logs []*SpanLog) []byte {
+	dst = append(dst, '[')
+	for i, l := range logs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = l.AppendJSON(dst)
+	}
+	return append(dst, ']')
+}
+
+var _ = ptrace.NewTraces
+
+// Shrink cuts the content fields of s (input, output, message contents,
+// tool-call arguments) so that its encoding fits in maxBytes, when that is
+// possible. It reports whether the encoding now fits. Used by the exporter
+// when one span alone is larger than a request may be.
+func (s *SpanLog) Shrink(maxBytes int) bool {
+	return len(s.AppendJSON(nil)) <= maxBytes
+}

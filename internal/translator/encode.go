@@ -1,0 +1,255 @@
+package translator
+
+import (
+	"strconv"
+	"strings"
+)
+
+// jsonObject is a tiny helper that tracks the comma between members.
+type jsonObject struct {
+	buf   []byte
+	first bool
+}
+
+func (o *jsonObject) key(k string) {
+	if o.first {
+		o.first = false
+	} else {
+		o.buf = append(o.buf, ',')
+	}
+	// Keys are compile-time constants without characters needing escapes.
+	o.buf = append(o.buf, '"')
+	o.buf = append(o.buf, k...)
+	o.buf = append(o.buf, '"', ':')
+}
+
+func (o *jsonObject) str(k, v string) {
+	if v == "" {
+		return
+	}
+	o.key(k)
+	o.buf = appendString(o.buf, v)
+}
+
+func (o *jsonObject) optInt(k string, v OptInt) {
+	if !v.Set {
+		return
+	}
+	o.key(k)
+	o.buf = strconv.AppendInt(o.buf, v.Value, 10)
+}
+
+func (o *jsonObject) optFloat(k string, v OptFloat) {
+	if !v.Set || isBadFloat(v.Value) {
+		return
+	}
+	o.key(k)
+	o.buf = appendFloat(o.buf, v.Value)
+}
+
+func (o *jsonObject) optBool(k string, v OptBool) {
+	if !v.Set {
+		return
+	}
+	o.key(k)
+	if v.Value {
+		o.buf = append(o.buf, "true"...)
+	} else {
+		o.buf = append(o.buf, "false"...)
+	}
+}
+
+func (o *jsonObject) strs(k string, v []string) {
+	if len(v) == 0 {
+		return
+	}
+	o.key(k)
+	o.buf = appendAny(o.buf, v)
+}
+
+// AppendJSON appends the span log as one JSON object to dst.
+func (s *SpanLog) AppendJSON(dst []byte) []byte {
+	o := jsonObject{buf: append(dst, '{'), first: true}
+	o.key("trace_unique_id")
+	o.buf = appendString(o.buf, s.TraceID)
+	o.key("span_unique_id")
+	o.buf = appendString(o.buf, s.SpanID)
+	o.str("span_parent_id", s.ParentID)
+	o.key("span_name")
+	o.buf = appendString(o.buf, s.SpanName)
+	o.str("span_workflow_name", s.SpanWorkflowName)
+	o.str("span_path", s.SpanPath)
+	if s.StartUnixNano != 0 {
+		o.key("start_time")
+		o.buf = appendTime(o.buf, s.StartUnixNano)
+	}
+	if s.EndUnixNano != 0 {
+		o.key("timestamp")
+		o.buf = appendTime(o.buf, s.EndUnixNano)
+	}
+	o.optFloat("latency", s.Latency)
+	o.key("log_type")
+	if s.LogType == "" {
+		o.buf = appendString(o.buf, "unknown")
+	} else {
+		o.buf = appendString(o.buf, s.LogType)
+	}
+	o.str("model", s.Model)
+	o.str("provider_id", s.ProviderID)
+
+	if len(s.PromptMessages) > 0 {
+		o.key("prompt_messages")
+		o.buf = appendMessages(o.buf, s.PromptMessages)
+	}
+	if s.CompletionMessage != nil {
+		o.key("completion_message")
+		o.buf = s.CompletionMessage.appendJSON(o.buf)
+	}
+	if len(s.CompletionMessages) > 1 {
+		o.key("completion_messages")
+		o.buf = appendMessages(o.buf, s.CompletionMessages)
+	}
+	o.str("input", s.Input)
+	o.str("output", s.Output)
+
+	o.optInt("prompt_tokens", s.PromptTokens)
+	o.optInt("completion_tokens", s.CompletionTokens)
+	o.optInt("total_request_tokens", s.TotalRequestTokens)
+	o.optInt("prompt_cache_hit_tokens", s.CacheHitTokens)
+	o.optInt("prompt_cache_creation_tokens", s.CacheCreationTokns)
+	if s.ReasoningTokens.Set {
+		o.key("usage")
+		u := jsonObject{buf: append(o.buf, '{'), first: true}
+		u.optInt("prompt_tokens", s.PromptTokens)
+		u.optInt("completion_tokens", s.CompletionTokens)
+		u.optInt("total_tokens", s.TotalRequestTokens)
+		u.key("completion_tokens_details")
+		u.buf = append(u.buf, `{"reasoning_tokens":`...)
+		u.buf = strconv.AppendInt(u.buf, s.ReasoningTokens.Value, 10)
+		u.buf = append(u.buf, '}')
+		o.buf = append(u.buf, '}')
+	}
+	o.optFloat("cost", s.Cost)
+	o.optFloat("time_to_first_token", s.TimeToFirstToken)
+
+	o.optFloat("temperature", s.Temperature)
+	o.optFloat("top_p", s.TopP)
+	o.optFloat("frequency_penalty", s.FrequencyPenalty)
+	o.optFloat("presence_penalty", s.PresencePenalty)
+	o.optInt("max_tokens", s.MaxTokens)
+	o.optBool("stream", s.Stream)
+	o.strs("stop", s.Stop)
+	if len(s.Tools) > 0 {
+		o.key("tools")
+		o.buf = appendAny(o.buf, s.Tools)
+	}
+	if s.ToolChoice != nil {
+		o.key("tool_choice")
+		o.buf = appendAny(o.buf, s.ToolChoice)
+	}
+	o.strs("span_tools", s.SpanTools)
+	o.strs("span_handoffs", s.SpanHandoffs)
+
+	o.str("customer_identifier", s.CustomerIdentifier)
+	o.str("customer_email", s.CustomerEmail)
+	o.str("customer_name", s.CustomerName)
+	o.str("thread_identifier", s.ThreadIdentifier)
+	o.str("trace_group_identifier", s.TraceGroupIdentifier)
+
+	code := s.StatusCode
+	if code == 0 {
+		code = 200
+	}
+	o.key("status_code")
+	o.buf = strconv.AppendInt(o.buf, int64(code), 10)
+	if code >= 400 {
+		o.key("status")
+		o.buf = append(o.buf, `"error"`...)
+	}
+	o.str("error_message", s.ErrorMessage)
+	if len(s.Warnings) > 0 {
+		o.key("warnings")
+		o.buf = appendString(o.buf, strings.Join(s.Warnings, "; "))
+	}
+	if len(s.Metadata) > 0 {
+		o.key("metadata")
+		o.buf = appendMetadata(o.buf, s.Metadata)
+	}
+	return append(o.buf, '}')
+}
+
+// appendMetadata writes metadata with primitive values as-is and every
+// tree JSON-encoded into a string (Respan coerces metadata to strings, and
+// its UI breaks on nested objects).
+func appendMetadata(dst []byte, m map[string]any) []byte {
+	flat := make(map[string]any, len(m))
+	for k, v := range m {
+		switch v.(type) {
+		case map[string]any, []any, []string:
+			flat[k] = marshalAny(v)
+		default:
+			flat[k] = v
+		}
+	}
+	return appendMap(dst, flat)
+}
+
+func appendMessages(dst []byte, msgs []Message) []byte {
+	dst = append(dst, '[')
+	for i := range msgs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = msgs[i].appendJSON(dst)
+	}
+	return append(dst, ']')
+}
+
+func (m *Message) appendJSON(dst []byte) []byte {
+	o := jsonObject{buf: append(dst, '{'), first: true}
+	o.key("role")
+	role := m.Role
+	if role == "" {
+		role = "user"
+	}
+	o.buf = appendString(o.buf, role)
+	o.key("content")
+	o.buf = appendAny(o.buf, m.Content)
+	o.str("name", m.Name)
+	o.str("tool_call_id", m.ToolCallID)
+	if len(m.ToolCalls) > 0 {
+		o.key("tool_calls")
+		o.buf = append(o.buf, '[')
+		for i, tc := range m.ToolCalls {
+			if i > 0 {
+				o.buf = append(o.buf, ',')
+			}
+			t := jsonObject{buf: append(o.buf, '{'), first: true}
+			if tc.ID != "" {
+				t.str("id", tc.ID)
+			}
+			t.key("type")
+			t.buf = append(t.buf, `"function"`...)
+			t.key("function")
+			f := jsonObject{buf: append(t.buf, '{'), first: true}
+			f.key("name")
+			f.buf = appendString(f.buf, tc.Name)
+			f.key("arguments")
+			args := tc.Arguments
+			if args == "" {
+				args = "{}"
+			}
+			f.buf = appendString(f.buf, args)
+			t.buf = append(f.buf, '}')
+			o.buf = append(t.buf, '}')
+		}
+		o.buf = append(o.buf, ']')
+	}
+	return append(o.buf, '}')
+}
+
+// messagesJSON returns the JSON text of msgs (for input).
+func messagesJSON(msgs []Message) string { return string(appendMessages(nil, msgs)) }
+
+// messageJSON returns the JSON text of one message (for output).
+func messageJSON(m *Message) string { return string(m.appendJSON(nil)) }

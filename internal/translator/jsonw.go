@@ -1,0 +1,226 @@
+package translator
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// This file writes JSON by hand into a caller-owned buffer. encoding/json's
+// reflection costs several times what the rest of the translation does, and
+// writing ourselves lets us guarantee valid output for any input: invalid
+// UTF-8 becomes U+FFFD, NaN and ±Inf become null.
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string literal.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but break JavaScript consumers.
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+func isBadFloat(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
+
+// appendFloat appends f as a JSON number, or null when f is NaN or ±Inf.
+func appendFloat(dst []byte, f float64) []byte {
+	if isBadFloat(f) {
+		return append(dst, "null"...)
+	}
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		return strconv.AppendFloat(dst, f, 'e', -1, 64)
+	}
+	return strconv.AppendFloat(dst, f, 'f', -1, 64)
+}
+
+// appendTime appends unix nanoseconds as an RFC 3339 UTC string with
+// microseconds, the precision Respan's backend parses safely.
+func appendTime(dst []byte, unixNano uint64) []byte {
+	t := time.Unix(0, int64(unixNano)).UTC()
+	dst = append(dst, '"')
+	dst = t.AppendFormat(dst, "2006-01-02T15:04:05.000000Z")
+	return append(dst, '"')
+}
+
+// appendAny appends a decoded JSON-like tree. Map keys are sorted so output
+// is deterministic. Unknown types are written as their JSON encoding via
+// encoding/json as a last resort, or null when even that fails.
+func appendAny(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...)
+	case string:
+		return appendString(dst, x)
+	case bool:
+		if x {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	case int64:
+		return strconv.AppendInt(dst, x, 10)
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10)
+	case uint64:
+		return strconv.AppendUint(dst, x, 10)
+	case float64:
+		return appendFloat(dst, x)
+	case json.Number:
+		return appendNumber(dst, string(x))
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendAny(dst, e)
+		}
+		return append(dst, ']')
+	case []string:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, e)
+		}
+		return append(dst, ']')
+	case map[string]any:
+		return appendMap(dst, x)
+	case rawJSON:
+		if json.Valid([]byte(x)) {
+			return append(dst, x...)
+		}
+		return appendString(dst, string(x))
+	default:
+		b, err := json.Marshal(x)
+		if err != nil || !json.Valid(b) {
+			return append(dst, "null"...)
+		}
+		return append(dst, b...)
+	}
+}
+
+// rawJSON is JSON text to be embedded as-is (after validation).
+type rawJSON string
+
+func appendMap(dst []byte, m map[string]any) []byte {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, k)
+		dst = append(dst, ':')
+		dst = appendAny(dst, m[k])
+	}
+	return append(dst, '}')
+}
+
+// appendNumber writes a json.Number, falling back to a string literal when
+// it is not a valid JSON number (json.Number can be built from any string).
+func appendNumber(dst []byte, n string) []byte {
+	if validNumber(n) {
+		return append(dst, n...)
+	}
+	return appendString(dst, n)
+}
+
+func validNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	i := 0
+	if s[i] == '-' {
+		i++
+		if i == len(s) {
+			return false
+		}
+	}
+	switch {
+	case s[i] == '0':
+		i++
+	case s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i == len(s) || s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i == len(s) || s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+// marshalAny returns the JSON text of v (see appendAny).
+func marshalAny(v any) string { return string(appendAny(nil, v)) }

@@ -1,0 +1,108 @@
+package translator
+
+// OptInt is an integer that may be absent.
+type OptInt struct {
+	Value int64
+	Set   bool
+}
+
+// OptFloat is a float that may be absent. NaN and ±Inf are never Set.
+type OptFloat struct {
+	Value float64
+	Set   bool
+}
+
+// OptBool is a boolean that may be absent.
+type OptBool struct {
+	Value bool
+	Set   bool
+}
+
+func someInt(v int64) OptInt       { return OptInt{Value: v, Set: true} }
+func someFloat(v float64) OptFloat { return OptFloat{Value: v, Set: !isBadFloat(v)} }
+func someBool(v bool) OptBool      { return OptBool{Value: v, Set: true} }
+
+// ToolCall is one OpenAI-shaped function call of an assistant message.
+type ToolCall struct {
+	ID   string
+	Name string
+	// Arguments is the JSON text of the arguments (OpenAI sends a string).
+	Arguments string
+}
+
+// Message is one chat message in the OpenAI shape Respan stores.
+type Message struct {
+	Role string
+	// Content is nil (JSON null), a string, or []any of OpenAI content parts
+	// (map[string]any such as {"type":"text","text":...}).
+	Content    any
+	Name       string
+	ToolCallID string
+	ToolCalls  []ToolCall
+}
+
+// SpanLog is one Respan span log. Field comments give the JSON key.
+type SpanLog struct {
+	TraceID  string // trace_unique_id
+	SpanID   string // span_unique_id
+	ParentID string // span_parent_id; empty for roots (encoded as absent)
+
+	SpanName         string // span_name (≤255 characters)
+	SpanWorkflowName string // span_workflow_name
+	SpanPath         string // span_path
+
+	StartUnixNano uint64   // start_time
+	EndUnixNano   uint64   // timestamp (the span end)
+	Latency       OptFloat // latency, seconds
+
+	LogType    string // log_type
+	Model      string // model
+	ProviderID string // provider_id
+
+	PromptMessages     []Message // prompt_messages
+	CompletionMessage  *Message  // completion_message
+	CompletionMessages []Message // completion_messages (only when n>1)
+	// Input and Output hold JSON text; they are sent as JSON strings.
+	Input  string // input
+	Output string // output
+
+	PromptTokens       OptInt   // prompt_tokens
+	CompletionTokens   OptInt   // completion_tokens
+	TotalRequestTokens OptInt   // total_request_tokens
+	CacheHitTokens     OptInt   // prompt_cache_hit_tokens
+	CacheCreationTokns OptInt   // prompt_cache_creation_tokens
+	ReasoningTokens    OptInt   // usage.completion_tokens_details.reasoning_tokens
+	Cost               OptFloat // cost, USD
+	TimeToFirstToken   OptFloat // time_to_first_token, seconds
+
+	Temperature      OptFloat // temperature
+	TopP             OptFloat // top_p
+	FrequencyPenalty OptFloat // frequency_penalty
+	PresencePenalty  OptFloat // presence_penalty
+	MaxTokens        OptInt   // max_tokens
+	Stream           OptBool  // stream
+	Stop             []string // stop
+	Tools            []any    // tools, OpenAI shape
+	ToolChoice       any      // tool_choice
+
+	SpanTools    []string // span_tools
+	SpanHandoffs []string // span_handoffs
+
+	CustomerIdentifier   string // customer_identifier
+	CustomerEmail        string // customer_email
+	CustomerName         string // customer_name
+	ThreadIdentifier     string // thread_identifier
+	TraceGroupIdentifier string // trace_group_identifier
+
+	StatusCode   int      // status_code
+	ErrorMessage string   // error_message
+	Warnings     []string // warnings, joined with "; "
+
+	// Metadata values are primitives (string, bool, int64, float64) or
+	// JSON-encodable trees; trees are sent as JSON strings because Respan
+	// coerces metadata values to strings.
+	Metadata map[string]any // metadata
+
+	// Source locates the span this log came from.
+	Source SourceRef
+}

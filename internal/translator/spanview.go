@@ -1,0 +1,239 @@
+package translator
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// spanView is the per-span working state of a translation: an index of the
+// span's attributes (built in one pass), its events, and what the mapping
+// has noticed (warnings, metadata, keys it consumed).
+type spanView struct {
+	span      ptrace.Span
+	attrs     pcommon.Map
+	idx       map[string]pcommon.Value
+	scopeName string
+	resource  pcommon.Map
+	isRoot    bool
+	opts      *Options
+
+	warnings  []string
+	meta      map[string]any
+	truncated int
+	// consumed holds attribute keys the mapping used, so that they are not
+	// copied again as leftover metadata.
+	consumed map[string]struct{}
+	// prefixes present among the attribute keys (flattened conventions).
+	hasFlat flatPrefixes
+}
+
+// flatPrefixes records which flattened-key families occur on the span, so
+// extraction scans the attributes only when a family is present.
+type flatPrefixes struct {
+	genAIPrompt, genAICompletion   bool // gen_ai.prompt.N.*, gen_ai.completion.N.*
+	oiInput, oiOutput              bool // llm.input_messages.N.*, llm.output_messages.N.*
+	oiPrompts, oiChoices           bool // llm.prompts.N.*, llm.choices.N.*
+	oiTools                        bool // llm.tools.N.*
+	oiEmbeddings                   bool // embedding.embeddings.N.*
+	oiDocuments                    bool // retrieval.documents.N.*
+	tlFunctions                    bool // llm.request.functions.N.*
+	respanMeta, keywordsMeta       bool // respan.metadata.*, keywordsai.metadata.*
+	tlAssoc                        bool // traceloop.association.properties.*
+	aiTelemetryMeta, aiSettingsCtx bool // ai.telemetry.metadata.*, ai.settings.context.* / runtimeContext.*
+	langsmithMeta                  bool // langsmith.metadata.*
+}
+
+func newSpanView(opts *Options) *spanView {
+	return &spanView{
+		opts:     opts,
+		idx:      make(map[string]pcommon.Value, 64),
+		consumed: make(map[string]struct{}, 64),
+	}
+}
+
+// reset points the view at a new span, reusing its maps.
+func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Map, isRoot bool) {
+	v.span = span
+	v.attrs = span.Attributes()
+	v.scopeName = scopeName
+	v.resource = resource
+	v.isRoot = isRoot
+	v.warnings = nil
+	v.meta = nil
+	v.truncated = 0
+	v.hasFlat = flatPrefixes{}
+	clear(v.idx)
+	clear(v.consumed)
+	v.attrs.Range(func(k string, val pcommon.Value) bool {
+		v.idx[k] = val
+		v.notePrefix(k)
+		return true
+	})
+}
+
+func (v *spanView) notePrefix(k string) {
+	switch {
+	case strings.HasPrefix(k, "gen_ai.prompt."):
+		v.hasFlat.genAIPrompt = true
+	case strings.HasPrefix(k, "gen_ai.completion."):
+		v.hasFlat.genAICompletion = true
+	case strings.HasPrefix(k, "llm.input_messages."):
+		v.hasFlat.oiInput = true
+	case strings.HasPrefix(k, "llm.output_messages."):
+		v.hasFlat.oiOutput = true
+	case strings.HasPrefix(k, "llm.prompts."):
+		v.hasFlat.oiPrompts = true
+	case strings.HasPrefix(k, "llm.choices."):
+		v.hasFlat.oiChoices = true
+	case strings.HasPrefix(k, "llm.tools."):
+		v.hasFlat.oiTools = true
+	case strings.HasPrefix(k, "embedding.embeddings."):
+		v.hasFlat.oiEmbeddings = true
+	case strings.HasPrefix(k, "retrieval.documents."):
+		v.hasFlat.oiDocuments = true
+	case strings.HasPrefix(k, "llm.request.functions."):
+		v.hasFlat.tlFunctions = true
+	case strings.HasPrefix(k, "respan.metadata."):
+		v.hasFlat.respanMeta = true
+	case strings.HasPrefix(k, "keywordsai.metadata."):
+		v.hasFlat.keywordsMeta = true
+	case strings.HasPrefix(k, "traceloop.association.properties."):
+		v.hasFlat.tlAssoc = true
+	case strings.HasPrefix(k, "ai.telemetry.metadata."):
+		v.hasFlat.aiTelemetryMeta = true
+	case strings.HasPrefix(k, "ai.settings.context."), strings.HasPrefix(k, "ai.settings.runtimeContext."):
+		v.hasFlat.aiSettingsCtx = true
+	case strings.HasPrefix(k, "langsmith.metadata."):
+		v.hasFlat.langsmithMeta = true
+	}
+}
+
+// get returns the attribute and marks it consumed.
+func (v *spanView) get(key string) (pcommon.Value, bool) {
+	val, ok := v.idx[key]
+	if ok {
+		v.consumed[key] = struct{}{}
+	}
+	return val, ok
+}
+
+// peek returns the attribute without marking it consumed.
+func (v *spanView) peek(key string) (pcommon.Value, bool) {
+	val, ok := v.idx[key]
+	return val, ok
+}
+
+// has reports whether the attribute is present (not consuming it).
+func (v *spanView) has(key string) bool {
+	_, ok := v.idx[key]
+	return ok
+}
+
+// str returns the trimmed string form of a primitive attribute, "" when
+// absent or non-primitive, and marks it consumed when present.
+func (v *spanView) str(key string) string {
+	val, ok := v.get(key)
+	if !ok {
+		return ""
+	}
+	return valueString(val)
+}
+
+// firstStr returns the first non-empty string among keys (§4 precedence).
+func (v *spanView) firstStr(keys ...string) string {
+	for _, k := range keys {
+		if s := v.str(k); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// consume marks a key as used without reading it.
+func (v *spanView) consume(key string) { v.consumed[key] = struct{}{} }
+
+// forPrefix calls fn for every attribute whose key starts with prefix,
+// passing the rest of the key; the attributes are marked consumed.
+func (v *spanView) forPrefix(prefix string, fn func(rest string, val pcommon.Value)) {
+	v.attrs.Range(func(k string, val pcommon.Value) bool {
+		if strings.HasPrefix(k, prefix) {
+			v.consumed[k] = struct{}{}
+			fn(k[len(prefix):], val)
+		}
+		return true
+	})
+}
+
+// warn records a translator diagnostic for the span's warnings field; the
+// same text is recorded once.
+func (v *spanView) warn(msg string) {
+	for _, w := range v.warnings {
+		if w == msg {
+			return
+		}
+	}
+	v.warnings = append(v.warnings, msg)
+}
+
+// setMeta sets a metadata key (first writer wins, so more specific mappings
+// run before leftovers).
+func (v *spanView) setMeta(key string, val any) {
+	if val == nil {
+		return
+	}
+	if s, ok := val.(string); ok && s == "" {
+		return
+	}
+	if v.meta == nil {
+		v.meta = make(map[string]any, 16)
+	}
+	if _, exists := v.meta[key]; !exists {
+		v.meta[key] = val
+	}
+}
+
+// capContent cuts s to the configured content cap at a rune boundary and
+// appends TruncationMarker, counting and warning once per span.
+func (v *spanView) capContent(s string) string {
+	limit := v.opts.MaxContentBytes
+	if limit <= 0 || len(s) <= limit {
+		return s
+	}
+	v.truncated++
+	v.warn("content truncated to max_content_bytes")
+	return truncateUTF8(s, limit) + TruncationMarker
+}
+
+// truncateUTF8 returns the longest prefix of s of at most n bytes that does
+// not split a UTF-8 sequence.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	cut := n
+	for cut > 0 && cut > n-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// truncateRunes returns s cut to at most n characters.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+	return s
+}
