@@ -19,6 +19,8 @@ type spanView struct {
 	resource  pcommon.Map
 	isRoot    bool
 	opts      *Options
+	// providerIDs maps canonical providers to Respan provider_id values.
+	providerIDs map[string]string
 
 	warnings  []string
 	meta      map[string]any
@@ -160,6 +162,20 @@ func (v *spanView) consume(key string) { v.consumed[key] = struct{}{} }
 func (v *spanView) forPrefix(prefix string, fn func(rest string, val pcommon.Value)) {
 	v.attrs.Range(func(k string, val pcommon.Value) bool {
 		if strings.HasPrefix(k, prefix) {
+			v.consumed[k] = struct{}{}
+			fn(k[len(prefix):], val)
+		}
+		return true
+	})
+}
+
+// forUnconsumedPrefix is forPrefix restricted to keys no mapping used yet.
+func (v *spanView) forUnconsumedPrefix(prefix string, fn func(rest string, val pcommon.Value)) {
+	v.attrs.Range(func(k string, val pcommon.Value) bool {
+		if strings.HasPrefix(k, prefix) {
+			if _, used := v.consumed[k]; used {
+				return true
+			}
 			v.consumed[k] = struct{}{}
 			fn(k[len(prefix):], val)
 		}

@@ -1,0 +1,120 @@
+package translator
+
+// identifiers are the trace-level grouping fields that propagate (§5.8).
+type identifiers struct {
+	customer, email, name, thread, traceGroup string
+}
+
+var (
+	customerKeys = []string{
+		"respan.customer_params.customer_identifier", "respan.customer_identifier", "respan.customer.identifier",
+		"keywordsai.customer_params.customer_identifier", "keywordsai.customer_identifier",
+		"traceloop.association.properties.customer_identifier", "traceloop.association.properties.customer_id",
+		"traceloop.association.properties.user_id", "traceloop.association.properties.userId",
+		"langfuse.user.id", "user.id", "enduser.id",
+		"ai.telemetry.metadata.customer_identifier", "ai.telemetry.metadata.userId",
+		"ai.settings.context.userId", "ai.settings.runtimeContext.userId",
+		"langsmith.metadata.user_id",
+	}
+	// customerFallbackKeys are request-level user fields, the weakest signal.
+	customerFallbackKeys = []string{"gen_ai.request.user", "llm.user", "gen_ai.user"}
+	emailKeys            = []string{"respan.customer_params.email", "respan.customer.email", "respan.customer_email",
+		"keywordsai.customer_params.email", "keywordsai.customer_email"}
+	nameKeys = []string{"respan.customer_params.name", "respan.customer.name", "respan.customer_name",
+		"keywordsai.customer_params.name", "keywordsai.customer_name"}
+	threadKeys = []string{
+		"respan.threads.thread_identifier", "respan.thread.id", "respan.thread_identifier",
+		"keywordsai.threads.thread_identifier", "keywordsai.thread_identifier",
+		"gen_ai.conversation.id", "langfuse.session.id", "session.id",
+		"traceloop.association.properties.thread_identifier", "traceloop.association.properties.session_id",
+		"traceloop.association.properties.thread_id", "traceloop.association.properties.conversation_id",
+		"ai.telemetry.metadata.sessionId", "ai.telemetry.metadata.threadId",
+		"ai.settings.context.sessionId", "ai.settings.runtimeContext.sessionId",
+		"gcp.vertex.agent.session_id",
+		"langsmith.metadata.thread_id", "langsmith.metadata.session_id", "langsmith.metadata.conversation_id",
+	}
+	threadFallbackKeys = []string{"gen_ai.thread.id"}
+	traceGroupKeys     = []string{
+		"respan.trace.trace_group_identifier", "respan.trace_group.id", "respan.trace_group_identifier",
+		"keywordsai.trace.trace_group_identifier", "keywordsai.trace_group_identifier",
+		"traceloop.association.properties.trace_group_identifier",
+	}
+)
+
+// readIdentifiers reads the span's own identifiers (§4); oiMeta is the
+// decoded OpenInference "metadata" JSON, consulted after the attributes.
+func readIdentifiers(v *spanView, oiMeta map[string]any) identifiers {
+	id := identifiers{
+		customer:   v.firstStr(customerKeys...),
+		email:      v.firstStr(emailKeys...),
+		name:       v.firstStr(nameKeys...),
+		thread:     v.firstStr(threadKeys...),
+		traceGroup: v.firstStr(traceGroupKeys...),
+	}
+	if id.customer == "" && oiMeta != nil {
+		id.customer = firstMapString(oiMeta, "user_id", "customer_id", "customer_identifier")
+	}
+	if id.customer == "" {
+		id.customer = v.firstStr(customerFallbackKeys...)
+	}
+	for _, k := range customerFallbackKeys {
+		v.consume(k)
+	}
+	if id.thread == "" && oiMeta != nil {
+		id.thread = firstMapString(oiMeta, "thread_id", "session_id", "thread_identifier")
+	}
+	if id.thread == "" {
+		id.thread = v.firstStr(threadFallbackKeys...)
+	}
+	// Respan stores at most 254 characters of a customer identifier.
+	id.customer = truncateRunes(id.customer, 254)
+	id.thread = truncateRunes(id.thread, 255)
+	id.traceGroup = truncateRunes(id.traceGroup, 255)
+	id.email = truncateRunes(id.email, 255)
+	id.name = truncateRunes(id.name, 255)
+	// Consume every spelling so none is repeated in metadata.
+	for _, keys := range [][]string{customerKeys, emailKeys, nameKeys, threadKeys, traceGroupKeys, threadFallbackKeys} {
+		for _, k := range keys {
+			v.consume(k)
+		}
+	}
+	return id
+}
+
+func firstMapString(m map[string]any, keys ...string) string {
+	for _, k := range keys {
+		if s := asString(m[k]); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// fill copies each empty field from other.
+func (id *identifiers) fill(other identifiers) {
+	if id.customer == "" {
+		id.customer = other.customer
+	}
+	if id.email == "" {
+		id.email = other.email
+	}
+	if id.name == "" {
+		id.name = other.name
+	}
+	if id.thread == "" {
+		id.thread = other.thread
+	}
+	if id.traceGroup == "" {
+		id.traceGroup = other.traceGroup
+	}
+}
+
+func (id identifiers) complete() bool {
+	return id.customer != "" && id.email != "" && id.name != "" && id.thread != "" && id.traceGroup != ""
+}
+
+// workflowMarkerKeys name the top-most workflow of a trace, in order (§4).
+var workflowMarkerKeys = []string{
+	"traceloop.workflow.name", "gen_ai.workflow.name", "gen_ai.agent.name",
+	"ai.telemetry.functionId", "traceloop.entity.name",
+}

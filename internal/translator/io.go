@@ -1,0 +1,312 @@
+package translator
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// contentText turns a content attribute into the JSON text Respan wants in
+// input/output: valid JSON strings pass through, plain text becomes a JSON
+// string literal, structured values are marshalled. Placeholders ("{}",
+// "N/A", …) count as absent. Broken JSON is kept as a string and warned.
+func contentText(v *spanView, key string, val pcommon.Value) (string, bool) {
+	if val.Type() == pcommon.ValueTypeStr {
+		s := val.Str()
+		if isEmptyContent(s) {
+			return "", false
+		}
+		if looksLikeJSONContainer(s) && !jsonValidString(s) {
+			v.warn("attribute " + key + " holds invalid JSON (truncated?); sent as text")
+		}
+		return v.capJSONText(toJSONText(decodeDoubleEncoded(s))), true
+	}
+	tree := valueToAny(val)
+	if tree == nil {
+		return "", false
+	}
+	if isEmptyTree(tree) {
+		return "", false
+	}
+	return v.capJSONText(marshalAny(tree)), true
+}
+
+// decodeDoubleEncoded unwraps a JSON string literal whose content is itself
+// a JSON object or array ("\"{...}\""), as some emitters double-encode.
+func decodeDoubleEncoded(s string) any {
+	if firstNonSpace(s) != '"' {
+		return s
+	}
+	if inner, ok := decodeJSON(s); ok {
+		if str, isStr := inner.(string); isStr && looksLikeJSONContainer(str) && jsonValidString(str) {
+			return str
+		}
+	}
+	return s
+}
+
+func isEmptyTree(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	case string:
+		return isEmptyContent(x)
+	}
+	return false
+}
+
+// capJSONText applies the content cap to JSON text. A cut JSON document is
+// no longer JSON, so a capped value is re-wrapped as a JSON string literal
+// holding the cut text and the marker: input/output stay valid JSON.
+func (v *spanView) capJSONText(s string) string {
+	limit := v.opts.MaxContentBytes
+	if limit <= 0 || len(s) <= limit {
+		return s
+	}
+	cut := v.capContent(s)
+	return string(appendString(nil, cut))
+}
+
+// firstContent returns the first present, non-placeholder content attribute.
+func firstContent(v *spanView, keys ...string) (string, bool) {
+	for _, k := range keys {
+		val, ok := v.get(k)
+		if !ok {
+			continue
+		}
+		if s, ok := contentText(v, k, val); ok {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// messagesText renders messages for input/output: one message as an
+// object, several as an array (§4).
+func messagesText(v *spanView, msgs []Message, single bool) string {
+	if single && len(msgs) == 1 {
+		return v.capJSONText(messageJSON(&msgs[0]))
+	}
+	return v.capJSONText(messagesJSON(msgs))
+}
+
+// systemPromptMessage returns a system message from gen_ai.system_instructions
+// or Strands' gen_ai.agent.system_prompt, or nil.
+func systemPromptMessage(v *spanView) *Message {
+	if val, ok := v.get("gen_ai.system_instructions"); ok {
+		msgs := messagesFromAny(v, structured(val), "system")
+		var parts []string
+		for _, m := range msgs {
+			if s, ok := m.Content.(string); ok && s != "" {
+				parts = append(parts, s)
+			}
+		}
+		if len(parts) > 0 {
+			return &Message{Role: "system", Content: v.capContent(strings.Join(parts, "\n"))}
+		}
+	}
+	if s := v.str("gen_ai.agent.system_prompt"); s != "" {
+		return &Message{Role: "system", Content: v.capContent(s)}
+	}
+	return nil
+}
+
+// prependSystem adds sys unless the list already starts with a system or
+// developer message.
+func prependSystem(sys *Message, msgs []Message) []Message {
+	if sys == nil {
+		return msgs
+	}
+	if len(msgs) > 0 && (msgs[0].Role == "system" || msgs[0].Role == "developer") {
+		return msgs
+	}
+	return append([]Message{*sys}, msgs...)
+}
+
+// nonModelInput implements §4's input precedence for spans that are not
+// model calls (workflow, task, agent, tool, …).
+func nonModelInput(v *spanView, logType string) (string, bool) {
+	if s, ok := firstContent(v, "langfuse.observation.input", "traceloop.entity.input", "input.value",
+		"gen_ai.tool.call.arguments", "ai.toolCall.args", "gcp.vertex.agent.tool_call_args", "tool_arguments"); ok {
+		return s, true
+	}
+	if logType == "tool" {
+		if s, ok := eventAttrContent(v, "gen_ai.tool.message", "content"); ok {
+			return s, true
+		}
+	}
+	if val, ok := v.get("gen_ai.input.messages"); ok {
+		if msgs := prependSystem(systemPromptMessage(v), messagesFromAny(v, structured(val), "user")); len(msgs) > 0 {
+			return messagesText(v, msgs, false), true
+		}
+	}
+	if val, ok := v.get("pydantic_ai.all_messages"); ok {
+		if msgs := messagesFromAny(v, structured(val), "user"); len(msgs) > 0 {
+			return messagesText(v, msgs, false), true
+		}
+	}
+	if s, ok := firstContent(v, "ai.prompt"); ok {
+		return s, true
+	}
+	if v.has("ai.values") || v.has("ai.value") {
+		if texts := extractEmbeddingInputs(v); len(texts) > 0 {
+			v.setMeta("embedding_count", int64(len(texts)))
+			return v.capJSONText(marshalAny(texts)), true
+		}
+	}
+	if msgs := eventMessages(v, true); len(msgs) > 0 {
+		return messagesText(v, prependSystem(systemPromptMessage(v), msgs), false), true
+	}
+	if s, ok := firstContent(v, "gen_ai.workflow.input"); ok {
+		return s, true
+	}
+	return "", false
+}
+
+// nonModelOutput implements §4's output precedence for non-model spans.
+func nonModelOutput(v *spanView, logType string) (string, bool) {
+	if s, ok := firstContent(v, "langfuse.observation.output", "traceloop.entity.output", "output.value",
+		"gen_ai.tool.call.result", "ai.toolCall.result", "gcp.vertex.agent.tool_response", "tool_response"); ok {
+		return s, true
+	}
+	if val, ok := v.get("gen_ai.output.messages"); ok {
+		if msgs := messagesFromAny(v, structured(val), "assistant"); len(msgs) > 0 {
+			return messagesText(v, msgs, true), true
+		}
+	}
+	if s, ok := firstContent(v, "final_result", "ai.response.text", "ai.response.object"); ok {
+		return s, true
+	}
+	if logType == "tool" {
+		if s, ok := toolChoiceEventOutput(v); ok {
+			return s, true
+		}
+	}
+	if msgs := eventMessages(v, false); len(msgs) > 0 {
+		return messagesText(v, msgs[len(msgs)-1:], true), true
+	}
+	if v.hasFlat.oiDocuments {
+		if docs := retrievalDocuments(v); len(docs) > 0 {
+			return v.capJSONText(marshalAny(docs)), true
+		}
+	}
+	if s, ok := firstContent(v, "gen_ai.workflow.output"); ok {
+		return s, true
+	}
+	return "", false
+}
+
+// eventAttrContent returns content text from the last event named name.
+func eventAttrContent(v *spanView, name, attr string) (string, bool) {
+	events := v.span.Events()
+	for i := events.Len() - 1; i >= 0; i-- {
+		e := events.At(i)
+		if e.Name() != name {
+			continue
+		}
+		for _, k := range []string{attr, "gen_ai.event.content"} {
+			if val, ok := e.Attributes().Get(k); ok {
+				if s, ok := contentText(v, k, val); ok {
+					return s, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// toolChoiceEventOutput returns a tool span's result from its last
+// gen_ai.choice event; Bedrock-style text blocks are unwrapped to text.
+func toolChoiceEventOutput(v *spanView) (string, bool) {
+	events := v.span.Events()
+	for i := events.Len() - 1; i >= 0; i-- {
+		e := events.At(i)
+		if e.Name() != "gen_ai.choice" {
+			continue
+		}
+		for _, k := range []string{"message", "content", "gen_ai.event.content"} {
+			val, ok := e.Attributes().Get(k)
+			if !ok {
+				continue
+			}
+			tree := structured(val)
+			if text, ok := textBlocks(tree); ok {
+				return v.capJSONText(string(appendString(nil, text))), true
+			}
+			if s, ok := contentText(v, k, val); ok {
+				return s, true
+			}
+		}
+	}
+	return "", false
+}
+
+// textBlocks joins a list of {"text": …} blocks; ok=false when the value
+// is not exactly such a list.
+func textBlocks(tree any) (string, bool) {
+	list, ok := tree.([]any)
+	if !ok || len(list) == 0 {
+		return "", false
+	}
+	var parts []string
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok || len(m) != 1 {
+			return "", false
+		}
+		s, ok := m["text"].(string)
+		if !ok {
+			return "", false
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "\n"), true
+}
+
+// retrievalDocuments rebuilds OpenInference retrieval.documents.N.document.*
+// into an array of {id, score, content, metadata} in index order.
+func retrievalDocuments(v *spanView) []any {
+	byIndex := map[int]map[string]any{}
+	v.forPrefix("retrieval.documents.", func(rest string, val pcommon.Value) {
+		dot := strings.IndexByte(rest, '.')
+		if dot <= 0 {
+			return
+		}
+		idx, err := strconv.Atoi(rest[:dot])
+		if err != nil || idx < 0 || idx > maxFlatIndex {
+			return
+		}
+		field := strings.TrimPrefix(rest[dot+1:], "document.")
+		doc := byIndex[idx]
+		if doc == nil {
+			doc = map[string]any{}
+			byIndex[idx] = doc
+		}
+		if field == "metadata" || field == "content" && val.Type() != pcommon.ValueTypeStr {
+			doc[field] = structured(val)
+			return
+		}
+		if field == "content" {
+			doc[field] = v.capContent(val.Str())
+			return
+		}
+		doc[field] = valueToAny(val)
+	})
+	idxs := make([]int, 0, len(byIndex))
+	for i := range byIndex {
+		idxs = append(idxs, i)
+	}
+	sort.Ints(idxs)
+	out := make([]any, 0, len(idxs))
+	for _, i := range idxs {
+		out = append(out, byIndex[i])
+	}
+	return out
+}
+
+func jsonValidString(s string) bool { return json.Valid([]byte(s)) }

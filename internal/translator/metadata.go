@@ -1,0 +1,294 @@
+package translator
+
+import (
+	"strings"
+	"unicode"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// metadataRenames gives short, stable metadata names to attributes that
+// are not Respan fields but worth keeping (the fixtures' expectations).
+var metadataRenames = map[string]string{
+	"gen_ai.agent.id":                               "agent_id",
+	"gen_ai.agent.name":                             "agent_name",
+	"gen_ai.agent.version":                          "agent_version",
+	"gen_ai.agent.description":                      "agent_description",
+	"gen_ai.agent.tools":                            "agent_tools",
+	"gen_ai.response.id":                            "response_id",
+	"ai.response.id":                                "response_id",
+	"gen_ai.response.finish_reasons":                "finish_reasons",
+	"ai.response.finishReason":                      "finish_reason",
+	"gen_ai.request.seed":                           "seed",
+	"gen_ai.request.top_k":                          "top_k",
+	"gen_ai.request.choice.count":                   "choice_count",
+	"gen_ai.request.reasoning_effort":               "reasoning_effort",
+	"gen_ai.request.service_tier":                   "service_tier",
+	"openai.request.service_tier":                   "service_tier",
+	"gen_ai.request.encoding_formats":               "encoding_formats",
+	"gen_ai.output.type":                            "output_type",
+	"gen_ai.embeddings.dimension.count":             "dimension_count",
+	"gen_ai.tool.call.id":                           "tool_call_id",
+	"ai.toolCall.id":                                "tool_call_id",
+	"gen_ai.tool.type":                              "tool_type",
+	"gen_ai.tool.description":                       "tool_description",
+	"tool.description":                              "tool_description",
+	"tool.parameters":                               "tool_parameters",
+	"gen_ai.tool.name":                              "tool_name",
+	"tool.name":                                     "tool_name",
+	"ai.toolCall.name":                              "tool_name",
+	"gen_ai.tool.status":                            "tool_status",
+	"traceloop.entity.name":                         "entity_name",
+	"traceloop.entity.version":                      "entity_version",
+	"gen_ai.openai.api_base":                        "api_base",
+	"openinference.span.kind":                       "span_kind",
+	"tag.tags":                                      "tags",
+	"embedding.invocation_parameters":               "invocation_parameters",
+	"llm.invocation_parameters":                     "invocation_parameters",
+	"gen_ai.server.time_per_output_token":           "time_per_output_token",
+	"gen_ai.client.operation.time_per_output_chunk": "time_per_output_chunk",
+	"gen_ai.data_source.id":                         "data_source_id",
+	"gen_ai.prompt.name":                            "prompt_name",
+	"gen_ai.conversation.id":                        "conversation_id",
+}
+
+// ignoredAttributes carry nothing worth sending: placeholders, schemas,
+// SDK noise, and span-level copies of resource attributes.
+var ignoredAttributes = map[string]bool{
+	"llm.headers":             true,
+	"logfire.json_schema":     true,
+	"service.name":            true,
+	"deployment.environment":  true,
+	"telemetry.sdk.name":      true,
+	"telemetry.sdk.language":  true,
+	"telemetry.sdk.version":   true,
+	"input.mime_type":         true,
+	"output.mime_type":        true,
+	"resource.name":           true,
+	"operation.name":          true,
+	"ai.operationId":          true,
+	"ai.telemetry.functionId": true,
+	"metadata":                true,
+	// Strands repeats the span's own start and end times as strings.
+	"gen_ai.event.start_time": true,
+	"gen_ai.event.end_time":   true,
+}
+
+// contentAttributes are mapped into input/output/messages and never copied
+// to metadata (that would double the payload).
+var contentAttributes = map[string]bool{
+	"gen_ai.input.messages": true, "gen_ai.output.messages": true, "gen_ai.system_instructions": true,
+	"gen_ai.tool.definitions": true, "gen_ai.prompt": true, "gen_ai.completion": true,
+	"gen_ai.tool.call.arguments": true, "gen_ai.tool.call.result": true,
+	"traceloop.entity.input": true, "traceloop.entity.output": true,
+	"input.value": true, "output.value": true,
+	"ai.prompt": true, "ai.prompt.messages": true, "ai.prompt.tools": true, "ai.prompt.toolChoice": true,
+	"ai.response.text": true, "ai.response.object": true, "ai.response.toolCalls": true,
+	"ai.toolCall.args": true, "ai.toolCall.result": true, "ai.values": true, "ai.value": true,
+	"ai.embeddings": true, "ai.embedding": true, "ai.response.providerMetadata": true,
+	"pydantic_ai.all_messages": true, "final_result": true, "request_data": true, "response_data": true,
+	"gcp.vertex.agent.llm_request": true, "gcp.vertex.agent.llm_response": true,
+	"gcp.vertex.agent.tool_call_args": true, "gcp.vertex.agent.tool_response": true,
+	"tool_arguments": true, "tool_response": true, "gen_ai.agent.system_prompt": true,
+	"gen_ai.workflow.input": true, "gen_ai.workflow.output": true,
+	"langfuse.observation.input": true, "langfuse.observation.output": true,
+	"gen_ai.prompt_json": true, "gen_ai.completion_json": true,
+	"gen_ai.retrieval.documents": true, "gen_ai.retrieval.query.text": true,
+	"respan.metadata": true, "keywordsai.metadata": true,
+}
+
+// contentPrefixes are flattened content families (never metadata).
+var contentPrefixes = []string{
+	"gen_ai.prompt.", "gen_ai.completion.", "llm.input_messages.", "llm.output_messages.",
+	"llm.prompts.", "llm.choices.", "llm.tools.", "llm.request.functions.",
+	"embedding.embeddings.", "retrieval.documents.", "gen_ai.aggregated_usage.",
+}
+
+// applyMetadata fills metadata from the resource, scope, renamed and
+// leftover attributes. It runs after every mapping so that consumed keys
+// are known.
+func applyMetadata(v *spanView, resource pcommon.Map, scope pcommon.InstrumentationScope, oiMeta map[string]any) {
+	// Explicit metadata objects and families first: they are user intent.
+	for _, k := range []string{"respan.metadata", "keywordsai.metadata"} {
+		if m := jsonAttrMap(v, k); m != nil {
+			for mk, mv := range m {
+				v.setMeta(mk, mv)
+			}
+		}
+	}
+	for _, prefix := range metadataPrefixes(v) {
+		v.forUnconsumedPrefix(prefix, func(rest string, val pcommon.Value) {
+			if rest != "" {
+				v.setMeta(rest, metadataValue(v, val))
+			}
+		})
+	}
+	for _, prefix := range []string{"ai.settings.context.", "ai.settings.runtimeContext.", "ai.settings."} {
+		v.forUnconsumedPrefix(prefix, func(rest string, val pcommon.Value) {
+			if rest != "" && !strings.Contains(rest, ".") {
+				v.setMeta(snakeCase(rest), metadataValue(v, val))
+			}
+		})
+	}
+	for mk, mv := range oiMeta {
+		v.setMeta(mk, mv)
+	}
+
+	// sdk = "openlit 1.33.8" when an SDK names itself on the span.
+	if ver := v.str("gen_ai.sdk.version"); ver != "" {
+		name := ""
+		if val, ok := v.peek("telemetry.sdk.name"); ok {
+			name = valueString(val)
+		}
+		v.setMeta("sdk", strings.TrimSpace(name+" "+ver))
+	}
+
+	if v.opts.LeftoverMetadata != MetadataNone {
+		v.attrs.Range(func(k string, val pcommon.Value) bool {
+			if _, used := v.consumed[k]; used {
+				return true
+			}
+			if ignoredAttributes[k] || contentAttributes[k] || hasContentPrefix(k) {
+				return true
+			}
+			name := k
+			if r, ok := metadataRenames[k]; ok {
+				name = r
+			}
+			mv := metadataValue(v, val)
+			if s, isStr := mv.(string); isStr && (s == "" || s == "None") {
+				return true
+			}
+			v.setMeta(name, mv)
+			return true
+		})
+	}
+
+	if name := scope.Name(); name != "" {
+		v.setMeta("otel.scope.name", name)
+	}
+	if ver := scope.Version(); ver != "" {
+		v.setMeta("otel.scope.version", ver)
+	}
+	if kind := v.span.Kind(); kind != ptrace.SpanKindUnspecified {
+		v.setMeta("otel.span.kind", strings.ToLower(kind.String()))
+	}
+	if n := v.span.DroppedAttributesCount(); n > 0 {
+		v.warn("the SDK dropped attributes of this span")
+	}
+	if n := v.span.DroppedEventsCount(); n > 0 {
+		v.warn("the SDK dropped events of this span")
+	}
+
+	switch v.opts.ResourceMetadata {
+	case MetadataNone:
+	case MetadataAll:
+		resource.Range(func(k string, val pcommon.Value) bool {
+			v.setMeta(resourceMetaKey(k), metadataValue(v, val))
+			return true
+		})
+	default:
+		for _, k := range []string{"service.name", "service.version", "service.namespace",
+			"deployment.environment.name", "deployment.environment"} {
+			if val, ok := resource.Get(k); ok {
+				v.setMeta(resourceMetaKey(k), metadataValue(v, val))
+			}
+		}
+	}
+}
+
+// resourceMetaKey names the deployment environment "environment" whichever
+// semconv spelling carried it.
+func resourceMetaKey(k string) string {
+	if k == "deployment.environment" || k == "deployment.environment.name" {
+		return "environment"
+	}
+	return k
+}
+
+func metadataPrefixes(v *spanView) []string {
+	var out []string
+	if v.hasFlat.respanMeta {
+		out = append(out, "respan.metadata.")
+	}
+	if v.hasFlat.keywordsMeta {
+		out = append(out, "keywordsai.metadata.")
+	}
+	if v.hasFlat.tlAssoc {
+		out = append(out, "traceloop.association.properties.")
+	}
+	if v.hasFlat.aiTelemetryMeta {
+		out = append(out, "ai.telemetry.metadata.")
+	}
+	if v.hasFlat.langsmithMeta {
+		out = append(out, "langsmith.metadata.")
+	}
+	return out
+}
+
+func hasContentPrefix(k string) bool {
+	for _, p := range contentPrefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// metadataValue converts an attribute for metadata: primitives stay,
+// JSON-container strings are decoded (so they are sent once, re-encoded),
+// long strings are capped.
+func metadataValue(v *spanView, val pcommon.Value) any {
+	limit := v.opts.MaxMetadataValueBytes
+	switch val.Type() {
+	case pcommon.ValueTypeStr:
+		s := val.Str()
+		if looksLikeJSONContainer(s) && (limit <= 0 || len(s) <= limit) {
+			if tree, ok := decodeJSON(s); ok {
+				return tree
+			}
+		}
+		if limit > 0 && len(s) > limit {
+			v.truncated++
+			return truncateUTF8(s, limit) + TruncationMarker
+		}
+		return s
+	case pcommon.ValueTypeBytes:
+		return nil
+	}
+	tree := valueToAny(val)
+	if limit > 0 {
+		if _, isPrimitive := tree.(string); !isPrimitive {
+			if enc := marshalAny(tree); len(enc) > limit && (isMapOrSlice(tree)) {
+				v.truncated++
+				return truncateUTF8(enc, limit) + TruncationMarker
+			}
+		}
+	}
+	return tree
+}
+
+func isMapOrSlice(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
+}
+
+// snakeCase turns camelCase AI SDK setting names into snake_case.
+func snakeCase(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,200 @@
+package translator
+
+import (
+	"strings"
+)
+
+// modelParams are request parameters (§4). On model-call spans they become
+// Respan fields; on other spans (agent, workflow wrappers) they go to
+// metadata under the same names.
+type modelParams struct {
+	temperature, topP, frequencyPenalty, presencePenalty OptFloat
+	maxTokens                                            OptInt
+	stream                                               OptBool
+	stop                                                 []string
+	ttft                                                 OptFloat
+}
+
+func readFloatParam(v *spanView, keys []string, inv map[string]any, invKeys ...string) OptFloat {
+	var out OptFloat
+	for _, k := range keys {
+		if val, ok := v.get(k); ok && !out.Set {
+			if f, ok := anyFloat(valueToAny(val)); ok {
+				out = someFloat(f)
+			}
+		}
+	}
+	for _, k := range invKeys {
+		if out.Set || inv == nil {
+			break
+		}
+		if f, ok := anyFloat(inv[k]); ok {
+			out = someFloat(f)
+		}
+	}
+	return out
+}
+
+func readParams(v *spanView, logType string, inv map[string]any, latency float64) modelParams {
+	p := modelParams{}
+	p.temperature = readFloatParam(v, []string{"gen_ai.request.temperature", "llm.temperature"}, inv, "temperature")
+	p.topP = readFloatParam(v, []string{"gen_ai.request.top_p", "llm.top_p"}, inv, "top_p")
+	p.frequencyPenalty = readFloatParam(v, []string{"gen_ai.request.frequency_penalty", "llm.frequency_penalty"}, inv, "frequency_penalty")
+	p.presencePenalty = readFloatParam(v, []string{"gen_ai.request.presence_penalty", "llm.presence_penalty"}, inv, "presence_penalty")
+	if !p.temperature.Set {
+		p.temperature = readFloatParam(v, []string{"ai.settings.temperature"}, nil)
+	}
+	if !p.topP.Set {
+		p.topP = readFloatParam(v, []string{"ai.settings.topP"}, nil)
+	}
+
+	// max_tokens: drop ≤ 0 (OpenLIT writes -1 for "unset").
+	for _, k := range []string{"gen_ai.request.max_tokens", "gen_ai.request.max_completion_tokens", "llm.request.max_tokens"} {
+		if val, ok := v.get(k); ok && !p.maxTokens.Set {
+			if n, ok := anyInt(valueToAny(val)); ok && n > 0 {
+				p.maxTokens = someInt(n)
+			}
+		}
+	}
+	for _, k := range []string{"max_tokens", "max_completion_tokens", "max_output_tokens"} {
+		if p.maxTokens.Set || inv == nil {
+			break
+		}
+		if n, ok := anyInt(inv[k]); ok && n > 0 {
+			p.maxTokens = someInt(n)
+		}
+	}
+
+	for _, k := range []string{"gen_ai.request.stream", "gen_ai.is_streaming", "llm.is_streaming", "gen_ai.request.is_stream", "langsmith.request.streaming"} {
+		if val, ok := v.get(k); ok && !p.stream.Set {
+			if b, ok := anyBool(valueToAny(val)); ok {
+				p.stream = someBool(b)
+			}
+		}
+	}
+	if !p.stream.Set && inv != nil {
+		if b, ok := anyBool(inv["stream"]); ok {
+			p.stream = someBool(b)
+		}
+	}
+	if !p.stream.Set {
+		if op := vercelOperation(v); op != "" {
+			if strings.Contains(op, ".doStream") || strings.Contains(op, "streamText") || strings.Contains(op, "streamObject") {
+				p.stream = someBool(true)
+			}
+		}
+	}
+
+	for _, k := range []string{"gen_ai.request.stop_sequences", "llm.chat.stop_sequences"} {
+		if val, ok := v.get(k); ok && p.stop == nil {
+			p.stop = stringList(structured(val))
+		}
+	}
+	if p.stop == nil && inv != nil {
+		p.stop = stringList(inv["stop"])
+	}
+
+	p.ttft = readTTFT(v, latency)
+	return p
+}
+
+// readTTFT returns time to first token in seconds (§4): semconv and AI SDK
+// v7 attributes are seconds, the legacy AI SDK's are milliseconds, and
+// gen_ai.server.time_to_first_token is seconds in OpenLIT but milliseconds
+// in Strands (detected by scope, or by a value longer than the span).
+func readTTFT(v *spanView, latency float64) OptFloat {
+	for _, k := range []string{"gen_ai.response.time_to_first_chunk", "gen_ai.client.operation.time_to_first_chunk"} {
+		if val, ok := v.get(k); ok {
+			if f, ok := anyFloat(valueToAny(val)); ok && f > 0 {
+				return someFloat(f)
+			}
+		}
+	}
+	if val, ok := v.get("ai.response.msToFirstChunk"); ok {
+		if f, ok := anyFloat(valueToAny(val)); ok && f > 0 {
+			return someFloat(f / 1000)
+		}
+	}
+	events := v.span.Events()
+	for i := 0; i < events.Len(); i++ {
+		e := events.At(i)
+		if e.Name() == "ai.stream.firstChunk" {
+			if val, ok := e.Attributes().Get("ai.response.msToFirstChunk"); ok {
+				if f, ok := anyFloat(valueToAny(val)); ok && f > 0 {
+					return someFloat(f / 1000)
+				}
+			}
+		}
+	}
+	if val, ok := v.get("gen_ai.server.time_to_first_token"); ok {
+		if f, ok := anyFloat(valueToAny(val)); ok && f > 0 {
+			if strings.HasPrefix(v.scopeName, "strands") || (latency > 0 && f > latency) {
+				f /= 1000
+			}
+			return someFloat(f)
+		}
+	}
+	return OptFloat{}
+}
+
+// stringList reads a list of strings; empty lists are nil.
+func stringList(v any) []string {
+	switch x := v.(type) {
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s := asString(e); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	case []string:
+		if len(x) == 0 {
+			return nil
+		}
+		return x
+	case string:
+		if s := strings.TrimSpace(x); s != "" {
+			return []string{s}
+		}
+	}
+	return nil
+}
+
+// apply writes the params to the span log (model calls) or metadata.
+func (p modelParams) apply(v *spanView, sl *SpanLog, modelCall bool) {
+	if modelCall {
+		sl.Temperature, sl.TopP = p.temperature, p.topP
+		sl.FrequencyPenalty, sl.PresencePenalty = p.frequencyPenalty, p.presencePenalty
+		sl.MaxTokens, sl.Stream, sl.Stop = p.maxTokens, p.stream, p.stop
+		sl.TimeToFirstToken = p.ttft
+		return
+	}
+	putF := func(k string, o OptFloat) {
+		if o.Set {
+			v.setMeta(k, o.Value)
+		}
+	}
+	putF("temperature", p.temperature)
+	putF("top_p", p.topP)
+	putF("frequency_penalty", p.frequencyPenalty)
+	putF("presence_penalty", p.presencePenalty)
+	if p.maxTokens.Set {
+		v.setMeta("max_tokens", p.maxTokens.Value)
+	}
+	if p.stream.Set {
+		v.setMeta("stream", p.stream.Value)
+	}
+	if len(p.stop) > 0 {
+		v.setMeta("stop", toAnySlice(p.stop))
+	}
+	putF("time_to_first_token", p.ttft)
+}
+
+func toAnySlice(s []string) []any {
+	out := make([]any, len(s))
+	for i, e := range s {
+		out[i] = e
+	}
+	return out
+}

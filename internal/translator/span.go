@@ -1,0 +1,249 @@
+package translator
+
+import (
+	"math"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// spanFacts is what the batch-level pass needs to know about a span.
+type spanFacts struct {
+	traceID   pcommon.TraceID
+	spanID    pcommon.SpanID
+	parentID  pcommon.SpanID
+	ids       identifiers
+	workflow  string // own traceloop.workflow.name / gen_ai.workflow.name
+	marker    string // first present workflow marker (for top-most lookup)
+	modelCall bool
+	usage     usage
+}
+
+// maxSpanNameRunes is Respan's span_name column width (varchar(255)).
+const maxSpanNameRunes = 255
+
+// translateSpan maps one span into sl (§4, §5) and returns its facts.
+func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope, resource pcommon.Map) spanFacts {
+	span := v.span
+	facts := spanFacts{traceID: span.TraceID(), spanID: span.SpanID(), parentID: span.ParentSpanID()}
+	sl.TraceID = span.TraceID().String()
+	sl.SpanID = span.SpanID().String()
+	if !v.isRoot {
+		sl.ParentID = span.ParentSpanID().String()
+	}
+	sl.SpanName = truncateRunes(span.Name(), maxSpanNameRunes)
+	if len(sl.SpanName) < len(span.Name()) {
+		v.warn("span name cut to 255 characters")
+	}
+	latency := applyTimes(v, sl)
+
+	logType := decideLogType(v)
+	sl.LogType = logType
+	modelCall := isModelCallType(logType)
+	facts.modelCall = modelCall
+
+	sl.Model = decideModel(v)
+	if canonical := decideProvider(v, sl.Model, modelCall); canonical != "" {
+		sl.ProviderID = canonical
+		if id, ok := v.providerIDs[canonical]; ok {
+			sl.ProviderID = id
+		}
+	}
+
+	inv := jsonAttrMap(v, "llm.invocation_parameters")
+	if inv == nil {
+		inv = jsonAttrMap(v, "embedding.invocation_parameters")
+		if inv != nil {
+			v.setMeta("invocation_parameters", inv)
+		}
+	} else {
+		v.setMeta("invocation_parameters", inv)
+	}
+	params := readParams(v, logType, inv, latency)
+	params.apply(v, sl, modelCall)
+
+	applyContent(v, sl, logType, inv)
+
+	u := readUsage(v)
+	agg := readAggregatedUsage(v)
+	if modelCall {
+		sl.PromptTokens, sl.CompletionTokens, sl.TotalRequestTokens = u.prompt, u.completion, u.total
+		sl.CacheHitTokens, sl.CacheCreationTokns, sl.ReasoningTokens = u.cacheRead, u.cacheCreation, u.reasoning
+		sl.Cost = u.cost
+		facts.usage = u
+		if !u.prompt.Set && !u.completion.Set && span.Status().Code() != ptrace.StatusCodeError {
+			v.warn("model call without token usage")
+		}
+	} else if u.any() || agg != nil {
+		m := u.asMap()
+		for k, val := range agg {
+			m[k] = val
+		}
+		v.setMeta("aggregated_usage", m)
+	}
+
+	oiMeta := jsonAttrMap(v, "metadata")
+	facts.ids = readIdentifiers(v, oiMeta)
+	facts.workflow = v.firstStr("traceloop.workflow.name", "gen_ai.workflow.name")
+	for _, k := range workflowMarkerKeys {
+		if val, ok := v.peek(k); ok {
+			if s := valueString(val); s != "" {
+				facts.marker = s
+				break
+			}
+		}
+	}
+	sl.SpanPath = v.str("traceloop.entity.path")
+
+	applyStatus(v, sl)
+	applyEventMetadata(v)
+	applyMetadata(v, resource, scope, oiMeta)
+
+	sl.Warnings = v.warnings
+	sl.Metadata = v.meta
+	return facts
+}
+
+// applyTimes sets start_time, timestamp and latency, repairing zero and
+// reversed timestamps (never a negative latency, never an invalid time).
+func applyTimes(v *spanView, sl *SpanLog) float64 {
+	start, end := uint64(v.span.StartTimestamp()), uint64(v.span.EndTimestamp())
+	// Values beyond int64 nanoseconds cannot be real times.
+	if start > math.MaxInt64 {
+		start = 0
+	}
+	if end > math.MaxInt64 {
+		end = 0
+	}
+	switch {
+	case start == 0 && end == 0:
+		v.warn("span has no timestamps")
+		return 0
+	case start == 0:
+		v.warn("span has no start time; used its end time")
+		start = end
+	case end == 0:
+		v.warn("span has no end time; used its start time")
+		end = start
+	case end < start:
+		v.warn("span ends before it starts; end time set to start time")
+		end = start
+	}
+	sl.StartUnixNano, sl.EndUnixNano = start, end
+	latency := float64(end-start) / 1e9
+	sl.Latency = someFloat(latency)
+	return latency
+}
+
+// applyContent fills messages, input and output (§4 rows prompt_messages,
+// completion_message, input, output) and the tool fields.
+func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) {
+	switch logType {
+	case "embedding":
+		if texts := extractEmbeddingInputs(v); len(texts) > 0 {
+			sl.Input = v.capJSONText(marshalAny(texts))
+			v.setMeta("embedding_count", int64(len(texts)))
+		}
+		consumeEmbeddingVectors(v)
+		return
+	case "completion", "text":
+		if prompt, completion, ok := extractCompletionStyle(v); ok {
+			if prompt != "" {
+				sl.Input = string(appendString(nil, v.capContent(prompt)))
+			}
+			if completion != "" {
+				sl.Output = string(appendString(nil, v.capContent(completion)))
+			}
+			return
+		}
+	}
+	if isModelCallType(logType) {
+		prompt := extractPromptMessages(v)
+		completions := extractCompletionMessages(v)
+		if len(prompt) > 0 {
+			sl.PromptMessages = prompt
+			sl.Input = messagesText(v, prompt, false)
+		} else if s, ok := nonModelInput(v, logType); ok {
+			sl.Input = s
+		}
+		if len(completions) > 0 {
+			sl.CompletionMessage = &completions[0]
+			if len(completions) > 1 {
+				sl.CompletionMessages = completions
+			}
+			sl.Output = messagesText(v, completions, true)
+			for _, m := range completions {
+				for _, tc := range m.ToolCalls {
+					sl.SpanTools = appendUnique(sl.SpanTools, tc.Name)
+				}
+			}
+		} else if s, ok := nonModelOutput(v, logType); ok {
+			sl.Output = s
+		}
+		sl.Tools = extractTools(v)
+		sl.ToolChoice = extractToolChoice(v)
+		return
+	}
+	if s, ok := nonModelInput(v, logType); ok {
+		sl.Input = s
+	}
+	if s, ok := nonModelOutput(v, logType); ok {
+		sl.Output = s
+	}
+	if logType == "tool" || logType == "handoff" {
+		if name := firstPresentString(v, "gen_ai.tool.name", "tool.name", "ai.toolCall.name"); name != "" {
+			sl.SpanTools = appendUnique(sl.SpanTools, name)
+		}
+	}
+	if logType == "handoff" {
+		name := v.span.Name()
+		if strings.HasPrefix(strings.ToLower(name), "handoff to ") {
+			sl.SpanHandoffs = []string{strings.TrimSpace(name[len("handoff to "):])}
+		}
+	}
+}
+
+// consumeEmbeddingVectors keeps vectors out of metadata (they are large
+// and Respan does not need them by default); their count is recorded.
+func consumeEmbeddingVectors(v *spanView) {
+	if val, ok := v.get("ai.embeddings"); ok {
+		if list, isList := structured(val).([]any); isList {
+			v.setMeta("embedding_count", int64(len(list)))
+		}
+	}
+	v.consume("ai.embedding")
+	if v.hasFlat.oiEmbeddings {
+		v.forPrefix("embedding.embeddings.", func(string, pcommon.Value) {})
+	}
+}
+
+// applyEventMetadata records what legacy span events carry besides content:
+// finish reasons and Strands' tool results on gen_ai.choice events.
+func applyEventMetadata(v *spanView) {
+	events := v.span.Events()
+	for i := 0; i < events.Len(); i++ {
+		e := events.At(i)
+		if e.Name() != "gen_ai.choice" {
+			continue
+		}
+		if val, ok := e.Attributes().Get("finish_reason"); ok {
+			v.setMeta("finish_reason", valueString(val))
+		}
+		if val, ok := e.Attributes().Get("tool.result"); ok {
+			v.setMeta("tool_result", metadataValue(v, val))
+		}
+	}
+}
+
+func appendUnique(list []string, s string) []string {
+	if s == "" {
+		return list
+	}
+	for _, e := range list {
+		if e == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

@@ -1,0 +1,121 @@
+package translator
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// statusInMessage finds an HTTP status in messages such as Python SDKs'
+// "Error code: 429 - {...}" (§4 status_code).
+var statusInMessage = regexp.MustCompile(`(?i)(?:error code|status(?: code)?)[: ]+(\d{3})`)
+
+// applyStatus fills status_code, error_message and warnings (§5.7).
+func applyStatus(v *spanView, sl *SpanLog) {
+	status := v.span.Status()
+	excType, excMsg, excStack, excCount := lastException(v.span)
+	if excType != "" {
+		v.setMeta("exception.type", excType)
+	}
+	if excStack != "" {
+		v.setMeta("exception.stacktrace", truncateUTF8(excStack, 4096))
+	}
+	errorType := v.str("error.type")
+	if errorType != "" {
+		v.setMeta("error.type", errorType)
+	}
+
+	if status.Code() != ptrace.StatusCodeError {
+		sl.StatusCode = 200
+		if excCount > 0 {
+			v.warn("exception recorded on non-error span: " + joinNonEmpty(": ", excType, excMsg))
+		}
+		return
+	}
+
+	code := 0
+	for _, k := range []string{"http.response.status_code", "http.status_code"} {
+		if val, ok := v.get(k); ok {
+			if n, ok := anyInt(valueToAny(val)); ok && validHTTPStatus(n) {
+				code = int(n)
+				break
+			}
+		}
+	}
+	if code == 0 && len(errorType) == 3 {
+		if n, err := strconv.Atoi(errorType); err == nil && validHTTPStatus(int64(n)) {
+			code = n
+		}
+	}
+	if code == 0 {
+		for _, msg := range []string{status.Message(), excMsg} {
+			if m := statusInMessage.FindStringSubmatch(msg); m != nil {
+				if n, _ := strconv.Atoi(m[1]); validHTTPStatus(int64(n)) {
+					code = n
+					break
+				}
+			}
+		}
+	}
+	if code == 0 {
+		code = 500
+	}
+	sl.StatusCode = code
+
+	msg := strings.TrimSpace(status.Message())
+	if msg == "" {
+		msg = joinNonEmpty(": ", excType, excMsg)
+	}
+	if msg == "" {
+		msg = errorType
+	}
+	if msg == "" {
+		msg = v.str("langfuse.observation.status_message")
+	}
+	if msg == "" {
+		msg = "span status is ERROR"
+	}
+	sl.ErrorMessage = v.capContent(msg)
+}
+
+func validHTTPStatus(n int64) bool { return n >= 100 && n <= 599 }
+
+// lastException returns the type, message and stack trace of the last
+// "exception" event and how many there were.
+func lastException(span ptrace.Span) (typ, msg, stack string, count int) {
+	events := span.Events()
+	for i := 0; i < events.Len(); i++ {
+		e := events.At(i)
+		if e.Name() != "exception" {
+			continue
+		}
+		count++
+		typ, msg, stack = "", "", ""
+		if val, ok := e.Attributes().Get("exception.type"); ok {
+			typ = valueString(val)
+		}
+		if val, ok := e.Attributes().Get("exception.message"); ok {
+			msg = valueString(val)
+		}
+		if val, ok := e.Attributes().Get("exception.stacktrace"); ok {
+			stack = valueString(val)
+		}
+	}
+	return typ, msg, stack, count
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	out := ""
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if out != "" {
+			out += sep
+		}
+		out += p
+	}
+	return out
+}

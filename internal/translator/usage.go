@@ -1,0 +1,222 @@
+package translator
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+type pcommonValue = pcommon.Value
+
+// usage is what a span reports about tokens and cost.
+type usage struct {
+	prompt, completion, total, cacheRead, cacheCreation, reasoning OptInt
+	cost                                                           OptFloat
+}
+
+func (u usage) any() bool {
+	return u.prompt.Set || u.completion.Set || u.total.Set || u.cacheRead.Set ||
+		u.cacheCreation.Set || u.reasoning.Set || u.cost.Set
+}
+
+// asMap renders usage for metadata (aggregated or suppressed usage).
+func (u usage) asMap() map[string]any {
+	m := map[string]any{}
+	put := func(k string, o OptInt) {
+		if o.Set {
+			m[k] = o.Value
+		}
+	}
+	put("prompt_tokens", u.prompt)
+	put("completion_tokens", u.completion)
+	put("total_tokens", u.total)
+	put("cache_read_tokens", u.cacheRead)
+	put("cache_creation_tokens", u.cacheCreation)
+	put("reasoning_tokens", u.reasoning)
+	if u.cost.Set {
+		m["cost"] = u.cost.Value
+	}
+	return m
+}
+
+var (
+	promptTokenKeys = []string{"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
+		"ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.tokens"}
+	completionTokenKeys = []string{"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
+		"ai.usage.outputTokens", "ai.usage.completionTokens"}
+	totalTokenKeys = []string{"gen_ai.usage.total_tokens", "llm.usage.total_tokens", "llm.token_count.total",
+		"ai.usage.totalTokens", "gen_ai.client.token.usage"}
+	cacheReadKeys = []string{"gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+		"llm.token_count.prompt_details.cache_read", "ai.usage.cachedInputTokens", "gen_ai.usage.details.cache_read_tokens"}
+	cacheCreationKeys = []string{"gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
+		"gen_ai.usage.cache_write_input_tokens", "llm.token_count.prompt_details.cache_write", "gen_ai.usage.details.cache_write_tokens"}
+	reasoningKeys = []string{"gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens",
+		"llm.token_count.completion_details.reasoning", "ai.usage.reasoningTokens"}
+	costKeys = []string{"gen_ai.usage.cost", "llm.cost.total", "operation.cost"}
+)
+
+// firstCount returns the first key holding a usable token count. All keys
+// are consumed so none reappears as leftover metadata.
+func firstCount(v *spanView, keys []string) OptInt {
+	var out OptInt
+	for _, k := range keys {
+		val, ok := v.get(k)
+		if !ok || out.Set {
+			continue
+		}
+		if n, ok := anyInt(valueToAny(val)); ok {
+			out = someInt(n)
+		}
+	}
+	return out
+}
+
+// readUsage collects usage per §4, including the JSON-valued sources of
+// Langfuse, Logfire, ADK and the Vercel provider metadata.
+func readUsage(v *spanView) usage {
+	u := usage{
+		prompt:        firstCount(v, promptTokenKeys),
+		completion:    firstCount(v, completionTokenKeys),
+		total:         firstCount(v, totalTokenKeys),
+		cacheRead:     firstCount(v, cacheReadKeys),
+		cacheCreation: firstCount(v, cacheCreationKeys),
+		reasoning:     firstCount(v, reasoningKeys),
+	}
+	// Langfuse usage/cost details are JSON objects and win (§4).
+	if m := jsonAttrMap(v, "langfuse.observation.usage_details"); m != nil {
+		if n, ok := anyInt(m["input"]); ok {
+			u.prompt = someInt(n)
+		}
+		if n, ok := anyInt(m["output"]); ok {
+			u.completion = someInt(n)
+		}
+		if n, ok := anyInt(m["total"]); ok {
+			u.total = someInt(n)
+		}
+	}
+	// Logfire response_data.usage and ADK usage_metadata come last.
+	if m := jsonAttrMap(v, "response_data"); m != nil {
+		if um, ok := m["usage"].(map[string]any); ok {
+			fillCount(&u.prompt, um["prompt_tokens"])
+			fillCount(&u.completion, um["completion_tokens"])
+			fillCount(&u.total, um["total_tokens"])
+		}
+	}
+	if m := jsonAttrMap(v, "gcp.vertex.agent.llm_response"); m != nil {
+		um, _ := m["usage_metadata"].(map[string]any)
+		if um == nil {
+			um, _ = m["usageMetadata"].(map[string]any)
+		}
+		if um != nil {
+			fillCount(&u.prompt, um["prompt_token_count"])
+			if c, ok := anyInt(um["candidates_token_count"]); ok && !u.completion.Set {
+				if t, ok := anyInt(um["thoughts_token_count"]); ok {
+					c += t
+				}
+				u.completion = someInt(c)
+			}
+			fillCount(&u.total, um["total_token_count"])
+			fillCount(&u.cacheRead, um["cached_content_token_count"])
+			fillCount(&u.reasoning, um["thoughts_token_count"])
+		}
+	}
+	if m := jsonAttrMap(v, "ai.response.providerMetadata"); m != nil {
+		fillCount(&u.cacheRead, dig(m, "openai", "cachedPromptTokens"))
+		fillCount(&u.cacheRead, dig(m, "anthropic", "usage", "cache_read_input_tokens"))
+		fillCount(&u.cacheRead, dig(m, "bedrock", "usage", "cacheReadInputTokens"))
+		fillCount(&u.cacheCreation, dig(m, "anthropic", "cacheCreationInputTokens"))
+		fillCount(&u.cacheCreation, dig(m, "bedrock", "usage", "cacheWriteInputTokens"))
+	}
+
+	// Cost.
+	if m := jsonAttrMap(v, "langfuse.observation.cost_details"); m != nil {
+		if f, ok := anyFloat(m["total"]); ok && f >= 0 {
+			u.cost = someFloat(f)
+		}
+	}
+	for _, k := range costKeys {
+		val, ok := v.get(k)
+		if !ok || u.cost.Set {
+			continue
+		}
+		if f, ok := anyFloat(valueToAny(val)); ok && f >= 0 {
+			u.cost = someFloat(f)
+		}
+	}
+	if !u.cost.Set {
+		p, okP := v.get("llm.cost.prompt")
+		c, okC := v.get("llm.cost.completion")
+		if okP && okC {
+			fp, ok1 := anyFloat(valueToAny(p))
+			fc, ok2 := anyFloat(valueToAny(c))
+			if ok1 && ok2 && fp >= 0 && fc >= 0 {
+				u.cost = someFloat(fp + fc)
+			}
+		}
+	}
+	v.consume("llm.cost.prompt")
+	v.consume("llm.cost.completion")
+
+	// Total: explicit when consistent, else the sum (§4).
+	if u.prompt.Set || u.completion.Set {
+		sum := u.prompt.Value + u.completion.Value
+		switch {
+		case !u.total.Set:
+			u.total = someInt(sum)
+		case u.total.Value < sum:
+			v.warn("reported total tokens below prompt + completion; sent the sum")
+			u.total = someInt(sum)
+		}
+	}
+	return u
+}
+
+// aggregatedUsagePrefix is pydantic-ai's explicit aggregate family.
+const aggregatedUsagePrefix = "gen_ai.aggregated_usage."
+
+// readAggregatedUsage returns pydantic-ai's gen_ai.aggregated_usage.*.
+func readAggregatedUsage(v *spanView) map[string]any {
+	var out map[string]any
+	v.forPrefix(aggregatedUsagePrefix, func(rest string, val pcommonValue) {
+		if n, ok := anyInt(valueToAny(val)); ok {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[strings.ReplaceAll(rest, ".", "_")] = n
+		}
+	})
+	return out
+}
+
+func fillCount(dst *OptInt, v any) {
+	if dst.Set || v == nil {
+		return
+	}
+	if n, ok := anyInt(v); ok {
+		*dst = someInt(n)
+	}
+}
+
+// jsonAttrMap returns a JSON-object attribute (structured or JSON string)
+// as a map, consuming it; nil when absent or not an object.
+func jsonAttrMap(v *spanView, key string) map[string]any {
+	val, ok := v.get(key)
+	if !ok {
+		return nil
+	}
+	m, _ := structured(val).(map[string]any)
+	return m
+}
+
+// dig walks nested maps.
+func dig(m map[string]any, path ...string) any {
+	var cur any = m
+	for _, p := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[p]
+	}
+	return cur
+}
