@@ -122,11 +122,3 @@ func EncodeArray(dst []byte, logs []*SpanLog) []byte {
 }
 
 var _ = ptrace.NewTraces
-
-// Shrink cuts the content fields of s (input, output, message contents,
-// tool-call arguments) so that its encoding fits in maxBytes, when that is
-// possible. It reports whether the encoding now fits. Used by the exporter
-// when one span alone is larger than a request may be.
-func (s *SpanLog) Shrink(maxBytes int) bool {
-	return len(s.AppendJSON(nil)) <= maxBytes
-}
