@@ -208,11 +208,7 @@ func appendMessages(dst []byte, msgs []Message) []byte {
 func (m *Message) appendJSON(dst []byte) []byte {
 	o := jsonObject{buf: append(dst, '{'), first: true}
 	o.key("role")
-	role := m.Role
-	if role == "" {
-		role = "user"
-	}
-	o.buf = appendString(o.buf, role)
+	o.buf = appendString(o.buf, wireRole(m.Role))
 	o.key("content")
 	o.buf = appendAny(o.buf, m.Content)
 	o.str("name", m.Name)
@@ -253,3 +249,24 @@ func messagesJSON(msgs []Message) string { return string(appendMessages(nil, msg
 
 // messageJSON returns the JSON text of one message (for output).
 func messageJSON(m *Message) string { return string(m.appendJSON(nil)) }
+
+// wireRole maps a role to the set Respan's message type accepts (system,
+// user, assistant, tool, developer); anything unrecognised is sent as user,
+// which is how Respan displays free text.
+func wireRole(role string) string {
+	switch role {
+	case "system", "user", "assistant", "tool", "developer":
+		return role
+	}
+	switch strings.ToLower(strings.TrimSpace(role)) {
+	case "system":
+		return "system"
+	case "assistant", "ai", "model", "bot", "chatbot":
+		return "assistant"
+	case "tool", "function", "ipython":
+		return "tool"
+	case "developer":
+		return "developer"
+	}
+	return "user"
+}

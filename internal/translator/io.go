@@ -19,8 +19,14 @@ func contentText(v *spanView, key string, val pcommon.Value) (string, bool) {
 		if isEmptyContent(s) {
 			return "", false
 		}
-		if looksLikeJSONContainer(s) && !jsonValidString(s) {
+		valid := jsonValidString(s)
+		if looksLikeJSONContainer(s) && !valid {
 			v.warn("attribute " + key + " holds invalid JSON (truncated?); sent as text")
+		}
+		if !valid || isJSONScalarText(s) {
+			// Plain text: cut the text itself, then encode it, so the
+			// receiver sees a clean prefix and the marker.
+			return string(appendString(nil, v.capContent(s))), true
 		}
 		return v.capJSONText(toJSONText(decodeDoubleEncoded(s))), true
 	}

@@ -172,7 +172,11 @@ func appendMap(dst []byte, m map[string]any) []byte {
 // it is not a valid JSON number (json.Number can be built from any string).
 func appendNumber(dst []byte, n string) []byte {
 	if validNumber(n) {
-		return append(dst, n...)
+		// Numbers beyond float64 (1e400) are valid JSON but decode to ±Inf
+		// in Python or fail in Go: send them as strings.
+		if _, err := strconv.ParseFloat(n, 64); err == nil {
+			return append(dst, n...)
+		}
 	}
 	return appendString(dst, n)
 }

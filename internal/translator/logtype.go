@@ -63,6 +63,7 @@ func decideLogType(v *spanView) string {
 	}
 	// 4. OpenInference span kind.
 	if kind := strings.ToUpper(v.str("openinference.span.kind")); kind != "" {
+		v.setMeta("span_kind", kind)
 		switch kind {
 		case "LLM":
 			if v.hasFlat.oiPrompts && !v.hasFlat.oiInput {

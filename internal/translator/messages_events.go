@@ -1,0 +1,271 @@
+package translator
+
+import (
+	"sort"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Span-event messages (§2.2, §5.4.4).
+
+const (
+	evOperationDetails = "gen_ai.client.inference.operation.details"
+	evContentPrompt    = "gen_ai.content.prompt"
+	evContentComplete  = "gen_ai.content.completion"
+	evChoice           = "gen_ai.choice"
+)
+
+// eventRole returns the role implied by a per-message event name, "" when
+// the event is not an input message event.
+func eventRole(name string) string {
+	switch name {
+	case "gen_ai.system.message":
+		return "system"
+	case "gen_ai.user.message":
+		return "user"
+	case "gen_ai.assistant.message":
+		return "assistant"
+	case "gen_ai.tool.message":
+		return "tool"
+	}
+	return ""
+}
+
+type evRef struct {
+	t   uint64
+	idx int64
+	pos int
+	ev  ptrace.SpanEvent
+}
+
+// eventIndex reads the "index" of a choice event (attribute or inside
+// gen_ai.event.content); 0 when absent.
+func eventIndex(ev ptrace.SpanEvent) int64 {
+	attrs := ev.Attributes()
+	if val, ok := attrs.Get("index"); ok {
+		if n, ok := anyInt(valueToAny(val)); ok {
+			return n
+		}
+	}
+	if val, ok := attrs.Get("gen_ai.event.content"); ok && val.Type() == pcommon.ValueTypeStr {
+		s := val.Str()
+		// Cheap look before a decode: only bodies that mention an index.
+		if strings.Contains(s, `"index"`) && len(s) < 1<<20 {
+			if m, ok := decodeMaybeJSON(s).(map[string]any); ok {
+				if n, ok := anyInt(m["index"]); ok {
+					return n
+				}
+			}
+		}
+	} else if ok && val.Type() == pcommon.ValueTypeMap {
+		if iv, ok := val.Map().Get("index"); ok {
+			if n, ok := anyInt(valueToAny(iv)); ok {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// sortedEvents returns the events accepted by keep, ordered by time then
+// index (stable, so equal keys keep their recorded order).
+func sortedEvents(span ptrace.Span, keep func(name string) bool, withIndex bool) []evRef {
+	evs := span.Events()
+	var refs []evRef
+	for i := 0; i < evs.Len(); i++ {
+		ev := evs.At(i)
+		if !keep(ev.Name()) {
+			continue
+		}
+		r := evRef{t: uint64(ev.Timestamp()), pos: i, ev: ev}
+		if withIndex {
+			r.idx = eventIndex(ev)
+		}
+		refs = append(refs, r)
+	}
+	sort.SliceStable(refs, func(a, b int) bool {
+		if refs[a].t != refs[b].t {
+			return refs[a].t < refs[b].t
+		}
+		return refs[a].idx < refs[b].idx
+	})
+	return refs
+}
+
+// eventBody returns the event payload: gen_ai.event.content decoded when
+// present, else the event attributes.
+func (c *msgConv) eventBody(ev ptrace.SpanEvent) map[string]any {
+	attrs := ev.Attributes()
+	if val, ok := attrs.Get("gen_ai.event.content"); ok {
+		switch d := structured(val).(type) {
+		case map[string]any:
+			return d
+		case string:
+			if looksLikeJSONContainer(d) {
+				c.v.warn("unparseable JSON in message content kept as text")
+			}
+			return map[string]any{"content": d}
+		case []any:
+			return map[string]any{"content": d}
+		}
+	}
+	body := make(map[string]any, attrs.Len())
+	attrs.Range(func(k string, val pcommon.Value) bool {
+		if k != "gen_ai.system" && k != "gen_ai.event.content" && k != "event.name" {
+			body[k] = valueToAny(val)
+		}
+		return true
+	})
+	return body
+}
+
+// eventMessages returns the legacy span-event messages in order: input side
+// (gen_ai.{system,user,assistant,tool}.message, else gen_ai.content.prompt)
+// or output side (gen_ai.choice, else gen_ai.content.completion).
+func eventMessages(v *spanView, input bool) []Message {
+	c := newMsgConv(v)
+	out := c.eventMessages(input)
+	if input {
+		c.flushReasoning("prompt_reasoning")
+	} else {
+		c.flushReasoning("reasoning")
+		c.flushFinish()
+	}
+	return out
+}
+
+func (c *msgConv) eventMessages(input bool) []Message {
+	span := c.v.span
+	if span.Events().Len() == 0 {
+		return nil
+	}
+	var out []Message
+	if input {
+		refs := sortedEvents(span, func(n string) bool { return eventRole(n) != "" }, false)
+		for _, r := range refs {
+			if c.full {
+				break
+			}
+			out = append(out, c.inputEventMessage(r.ev)...)
+		}
+		if len(out) > 0 {
+			return out
+		}
+		return c.contentEvents(evContentPrompt, "gen_ai.prompt", "user")
+	}
+	refs := sortedEvents(span, func(n string) bool { return n == evChoice }, true)
+	for _, r := range refs {
+		if c.full {
+			break
+		}
+		out = append(out, c.choiceEventMessage(r.ev)...)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	return c.contentEvents(evContentComplete, "gen_ai.completion", "assistant")
+}
+
+func (c *msgConv) inputEventMessage(ev ptrace.SpanEvent) []Message {
+	role := eventRole(ev.Name())
+	body := c.eventBody(ev)
+	if r := roleOf(body["role"]); r != "" {
+		role = r
+	}
+	msg := make(map[string]any, len(body)+1)
+	for k, val := range body {
+		msg[k] = val
+	}
+	msg["role"] = role
+	if _, ok := msg["content"]; !ok {
+		if m, ok := msg["message"]; ok {
+			msg["content"] = m
+		}
+	}
+	return c.fromMessageMap(msg, role, 1)
+}
+
+func (c *msgConv) choiceEventMessage(ev ptrace.SpanEvent) []Message {
+	body := c.eventBody(ev)
+	if fr, ok := mAny(body, "finish_reason", "finishReason"); ok {
+		c.addFinish(fr)
+	}
+	if tr, ok := body["tool.result"]; ok {
+		if s, isStr := tr.(string); isStr {
+			c.v.setMeta("tool_result", c.v.capContent(s))
+		} else {
+			c.v.setMeta("tool_result", tr)
+		}
+	}
+	msg, hasMsg := body["message"]
+	if !hasMsg {
+		msg, hasMsg = body["content"]
+	}
+	if s, ok := msg.(string); ok {
+		if d, decoded := c.decodeContentString(s); decoded {
+			msg = d
+		}
+	}
+	var m map[string]any
+	switch t := msg.(type) {
+	case map[string]any:
+		if _, isMsg := mAny(t, "role", "content", "tool_calls", "parts"); isMsg {
+			m = make(map[string]any, len(t)+1)
+			for k, val := range t {
+				m[k] = val
+			}
+			delete(m, "finish_reason")
+		} else {
+			m = map[string]any{"content": t}
+		}
+	default:
+		m = map[string]any{}
+		if hasMsg {
+			m["content"] = t
+		}
+	}
+	if _, ok := m["tool_calls"]; !ok {
+		if tc, ok := body["tool_calls"]; ok {
+			m["tool_calls"] = tc
+		}
+	}
+	if _, ok := m["role"]; !ok {
+		m["role"] = "assistant"
+	}
+	return c.fromMessageMap(m, "assistant", 1)
+}
+
+// contentEvents reads v1.26 gen_ai.content.prompt/completion events.
+func (c *msgConv) contentEvents(name, attr, def string) []Message {
+	refs := sortedEvents(c.v.span, func(n string) bool { return n == name }, false)
+	var out []Message
+	for _, r := range refs {
+		val, ok := r.ev.Attributes().Get(attr)
+		if !ok {
+			continue
+		}
+		if def == "user" {
+			out = append(out, c.promptValue(val)...)
+		} else {
+			out = append(out, c.completionValue(val)...)
+		}
+	}
+	return out
+}
+
+// operationDetails merges attr from all operation.details span events.
+func (c *msgConv) operationDetails(attr string) (vals []any) {
+	evs := c.v.span.Events()
+	for i := 0; i < evs.Len(); i++ {
+		ev := evs.At(i)
+		if ev.Name() != evOperationDetails {
+			continue
+		}
+		if val, ok := ev.Attributes().Get(attr); ok {
+			vals = append(vals, valueToAny(val))
+		}
+	}
+	return vals
+}

@@ -1,0 +1,288 @@
+package translator
+
+import (
+	"sort"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Flattened message keys (§5.4.3): PREFIX.{i}.SUBKEY. Groups are keyed by
+// index in a map, so memory is proportional to the number of attributes,
+// never to the index value.
+
+type flatGroup struct {
+	idx    int
+	fields map[string]pcommon.Value
+}
+
+// parseFlatIndex parses a non-negative decimal index. tooBig reports a
+// well-formed index above maxFlatIndex (including ones too long to parse).
+func parseFlatIndex(seg string) (n int, ok, tooBig bool) {
+	if seg == "" {
+		return 0, false, false
+	}
+	for i := 0; i < len(seg); i++ {
+		if seg[i] < '0' || seg[i] > '9' {
+			return 0, false, false
+		}
+	}
+	t := strings.TrimLeft(seg, "0")
+	if len(t) > 5 {
+		return 0, false, true
+	}
+	for i := 0; i < len(t); i++ {
+		n = n*10 + int(t[i]-'0')
+	}
+	if n > maxFlatIndex {
+		return 0, false, true
+	}
+	return n, true, false
+}
+
+// groupFlat groups (rest, value) pairs by their first segment.
+type flatGrouper struct {
+	groups map[int]map[string]pcommon.Value
+	tooBig bool
+}
+
+func (g *flatGrouper) add(rest string, val pcommon.Value) {
+	seg, sub, _ := strings.Cut(rest, ".")
+	n, ok, big := parseFlatIndex(seg)
+	if big {
+		g.tooBig = true
+	}
+	if !ok {
+		return
+	}
+	if g.groups == nil {
+		g.groups = make(map[int]map[string]pcommon.Value)
+	}
+	f := g.groups[n]
+	if f == nil {
+		f = make(map[string]pcommon.Value, 4)
+		g.groups[n] = f
+	}
+	f[sub] = val
+}
+
+// sorted returns the groups in index order, warning about gaps and
+// indices over the cap.
+func (g *flatGrouper) sorted(v *spanView) []flatGroup {
+	if g.tooBig {
+		v.warn("flattened message index above 10000 ignored")
+	}
+	if len(g.groups) == 0 {
+		return nil
+	}
+	out := make([]flatGroup, 0, len(g.groups))
+	for i, f := range g.groups {
+		out = append(out, flatGroup{idx: i, fields: f})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].idx < out[b].idx })
+	for i := range out {
+		if out[i].idx != i {
+			v.warn("sparse message indices")
+			break
+		}
+	}
+	return out
+}
+
+// collectFlat groups the span attributes under prefix (consuming them).
+func collectFlat(v *spanView, prefix string) []flatGroup {
+	var g flatGrouper
+	v.forPrefix(prefix, g.add)
+	return g.sorted(v)
+}
+
+// subFlat groups fields under a sub-prefix (e.g. "tool_calls.").
+func subFlat(v *spanView, fields map[string]pcommon.Value, prefix string) []flatGroup {
+	var g flatGrouper
+	for k, val := range fields {
+		if strings.HasPrefix(k, prefix) {
+			g.add(k[len(prefix):], val)
+		}
+	}
+	return g.sorted(v)
+}
+
+// flatStr returns a field as a string (primitives only).
+func flatStr(f map[string]pcommon.Value, keys ...string) string {
+	for _, k := range keys {
+		if val, ok := f[k]; ok {
+			var s string
+			if val.Type() == pcommon.ValueTypeStr {
+				s = val.Str()
+			} else {
+				s = valueString(val)
+			}
+			if strings.TrimSpace(s) != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func flatAny(f map[string]pcommon.Value, keys ...string) (any, bool) {
+	for _, k := range keys {
+		if val, ok := f[k]; ok {
+			return valueToAny(val), true
+		}
+	}
+	return nil, false
+}
+
+// tlMessages rebuilds Traceloop/OpenLLMetry gen_ai.prompt.{i}.* /
+// gen_ai.completion.{i}.* messages (also LangSmith's .message.role/content).
+func (c *msgConv) tlMessages(prefix, def string) []Message {
+	var out []Message
+	for _, g := range collectFlat(c.v, prefix) {
+		if c.full {
+			break
+		}
+		out = c.tlMessage(out, g.fields, def)
+	}
+	return out
+}
+
+func (c *msgConv) tlMessage(out []Message, f map[string]pcommon.Value, def string) []Message {
+	role := normRole(flatStr(f, "role", "message.role"))
+	if role == "" {
+		role = def
+	}
+	b := &msgBuilder{role: role}
+	b.name = truncateRunes(flatStr(f, "name", "message.name"), 256)
+	if b.name == "" {
+		b.name = unknownRoleName(flatStr(f, "role", "message.role"))
+	}
+	b.toolCallID = truncateRunes(flatStr(f, "tool_call_id", "message.tool_call_id"), 256)
+	if content, ok := flatAny(f, "content", "message.content", "user"); ok {
+		c.addContent(b, content, 1)
+	}
+	if len(b.parts) == 0 {
+		if r := flatStr(f, "refusal"); r != "" {
+			b.addText(c.v.capContent(r))
+		}
+	}
+	if fr := flatStr(f, "finish_reason"); fr != "" {
+		c.addFinish(fr)
+	}
+	for _, tg := range subFlat(c.v, f, "tool_calls.") {
+		tc := ToolCall{
+			ID:   truncateRunes(flatStr(tg.fields, "id"), 256),
+			Name: truncateRunes(flatStr(tg.fields, "name", "function.name"), 256),
+		}
+		if a, ok := flatAny(tg.fields, "arguments", "function.arguments"); ok {
+			tc.Arguments = c.argsText(a)
+		}
+		b.toolCalls = append(b.toolCalls, tc)
+	}
+	if name := flatStr(f, "function_call.name"); name != "" {
+		tc := ToolCall{Name: truncateRunes(name, 256)}
+		if a, ok := flatAny(f, "function_call.arguments"); ok {
+			tc.Arguments = c.argsText(a)
+		}
+		b.toolCalls = append(b.toolCalls, tc)
+	}
+	return c.finishMsg(out, b)
+}
+
+// oiMessages rebuilds OpenInference llm.input_messages.{i}.message.* /
+// llm.output_messages.{i}.message.* messages.
+func (c *msgConv) oiMessages(prefix, def string) []Message {
+	var out []Message
+	for _, g := range collectFlat(c.v, prefix) {
+		if c.full {
+			break
+		}
+		out = c.oiMessage(out, g.fields, def)
+	}
+	return out
+}
+
+func (c *msgConv) oiMessage(out []Message, f map[string]pcommon.Value, def string) []Message {
+	role := normRole(flatStr(f, "message.role"))
+	if role == "" {
+		role = def
+	}
+	b := &msgBuilder{role: role}
+	b.name = truncateRunes(flatStr(f, "message.name"), 256)
+	if b.name == "" {
+		b.name = unknownRoleName(flatStr(f, "message.role"))
+	}
+	b.toolCallID = truncateRunes(flatStr(f, "message.tool_call_id"), 256)
+	if content, ok := flatAny(f, "message.content"); ok {
+		c.addContent(b, content, 1)
+	}
+	for _, pg := range subFlat(c.v, f, "message.contents.") {
+		pf := pg.fields
+		typ := strings.ToLower(flatStr(pf, "message_content.type"))
+		switch {
+		case typ == "image" || (typ == "" && flatStr(pf, "message_content.image.image.url") != ""):
+			c.addImage(b, map[string]any{"type": "image_url", "image_url": flatStr(pf, "message_content.image.image.url")})
+		case typ == "reasoning" || typ == "thinking":
+			c.addReasoning(c.v.capContent(flatStr(pf, "message_content.text", "message_content.reasoning")))
+		default:
+			if t, ok := flatAny(pf, "message_content.text"); ok {
+				if s := c.textOf(t); s != "" {
+					b.addText(s)
+				}
+			}
+		}
+	}
+	for _, tg := range subFlat(c.v, f, "message.tool_calls.") {
+		tc := ToolCall{
+			ID:   truncateRunes(flatStr(tg.fields, "tool_call.id"), 256),
+			Name: truncateRunes(flatStr(tg.fields, "tool_call.function.name"), 256),
+		}
+		if a, ok := flatAny(tg.fields, "tool_call.function.arguments"); ok {
+			tc.Arguments = c.argsText(a)
+		}
+		b.toolCalls = append(b.toolCalls, tc)
+	}
+	if name := flatStr(f, "message.function_call_name"); name != "" {
+		tc := ToolCall{Name: truncateRunes(name, 256)}
+		if a, ok := flatAny(f, "message.function_call_arguments_json"); ok {
+			tc.Arguments = c.argsText(a)
+		}
+		b.toolCalls = append(b.toolCalls, tc)
+	}
+	if fr := flatStr(f, "message.finish_reason"); fr != "" {
+		c.addFinish(fr)
+	}
+	return c.finishMsg(out, b)
+}
+
+// flatTexts returns, in index order, the first present text sub-key of
+// each group under prefix (embedding texts, completions-API prompts).
+func flatTexts(v *spanView, prefix string, keys ...string) []string {
+	var out []string
+	for _, g := range collectFlat(v, prefix) {
+		for _, k := range keys {
+			if val, ok := g.fields[k]; ok {
+				var s string
+				if val.Type() == pcommon.ValueTypeStr {
+					s = val.Str()
+				} else {
+					s = marshalOrString(valueToAny(val))
+				}
+				out = append(out, v.capContent(s))
+				break
+			}
+		}
+	}
+	return out
+}
+
+func marshalOrString(x any) string {
+	if s, ok := x.(string); ok {
+		return s
+	}
+	switch x.(type) {
+	case map[string]any, []any:
+		return marshalAny(x)
+	}
+	return asString(x)
+}
