@@ -1,0 +1,235 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package respanexporter
+
+import (
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configauth"
+	"go.opentelemetry.io/collector/config/configcompression"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/respanai/respanexporter/internal/metadata"
+	"github.com/respanai/respanexporter/internal/translator"
+)
+
+func loadConfig(t *testing.T, name string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig()
+	sub, err := cm.Sub(component.MustNewIDWithName(metadata.Type.String(), name).String())
+	require.NoError(t, err)
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg.(*Config)
+}
+
+func TestCreateDefaultConfig(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	def := translator.DefaultOptions()
+
+	assert.Equal(t, "https://api.respan.ai/api", cfg.ClientConfig.Endpoint)
+	assert.Equal(t, "https://api.respan.ai/api/v1/traces/ingest", cfg.ingestURL())
+	assert.Empty(t, cfg.TracesEndpoint)
+	assert.Empty(t, cfg.APIKey)
+	assert.Equal(t, 30*time.Second, cfg.ClientConfig.Timeout)
+	assert.False(t, cfg.ClientConfig.Compression.IsCompressed(), "no compression by default")
+	assert.Equal(t, 5<<20, cfg.MaxRequestBytes)
+	assert.Equal(t, def.MaxContentBytes, cfg.MaxContentBytes)
+	assert.True(t, cfg.DedupeNestedUsage)
+	assert.True(t, cfg.PropagateIdentifiers)
+	assert.Empty(t, cfg.ProviderIDs)
+	assert.Equal(t, MetadataConfig{
+		ResourceAttributes: translator.MetadataSelected,
+		SpanAttributes:     translator.MetadataAll,
+		MaxValueBytes:      def.MaxMetadataValueBytes,
+	}, cfg.Metadata)
+	assert.Equal(t, configretry.NewDefaultBackOffConfig(), cfg.RetryConfig)
+
+	// Batching is on by default, sized in spans.
+	require.True(t, cfg.QueueConfig.HasValue())
+	q := cfg.QueueConfig.Get()
+	assert.Equal(t, exporterhelper.RequestSizerTypeItems, q.Sizer)
+	assert.Equal(t, int64(20000), q.QueueSize)
+	assert.Equal(t, 4, q.NumConsumers)
+	require.True(t, q.Batch.HasValue(), "batching must be enabled by default")
+	b := q.Batch.Get()
+	assert.Equal(t, exporterhelper.RequestSizerTypeItems, b.Sizer)
+	assert.Equal(t, int64(1000), b.MinSize)
+	assert.Equal(t, int64(4000), b.MaxSize)
+	assert.Equal(t, 2*time.Second, b.FlushTimeout)
+	require.NoError(t, q.Validate())
+	require.NoError(t, b.Validate())
+
+	// The only thing a default config lacks is the key.
+	err := confmap.Validate(cfg)
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "api_key is required")
+	cfg.APIKey = "some-key"
+	require.NoError(t, confmap.Validate(cfg))
+}
+
+func TestLoadConfigMinimal(t *testing.T) {
+	cfg := loadConfig(t, "minimal")
+	require.NoError(t, confmap.Validate(cfg))
+	want := createDefaultConfig().(*Config)
+	want.APIKey = "minimal-test-key"
+	assert.Equal(t, want, cfg)
+}
+
+func TestLoadConfigFull(t *testing.T) {
+	cfg := loadConfig(t, "full")
+	require.NoError(t, confmap.Validate(cfg))
+
+	client := confighttp.NewDefaultClientConfig()
+	client.Endpoint = "https://eu.respan.example.com/api/"
+	client.Timeout = 10 * time.Second
+	client.Compression = configcompression.TypeGzip
+	client.Headers = configopaque.MapList{{Name: "X-Team", Value: "platform"}}
+
+	queue := exporterhelper.NewDefaultQueueConfig()
+	queue.Sizer = exporterhelper.RequestSizerTypeItems
+	queue.QueueSize = 50000
+	queue.NumConsumers = 2
+	queue.Batch = configoptional.Some(exporterhelper.BatchConfig{
+		FlushTimeout: 500 * time.Millisecond,
+		Sizer:        exporterhelper.RequestSizerTypeItems,
+		MinSize:      200,
+		MaxSize:      1000,
+	})
+
+	retry := configretry.NewDefaultBackOffConfig()
+	retry.InitialInterval = time.Second
+	retry.MaxInterval = 10 * time.Second
+	retry.MaxElapsedTime = time.Minute
+
+	want := &Config{
+		ClientConfig:         client,
+		TracesEndpoint:       "https://api.keywordsai.co/api/traces/ingest/",
+		APIKey:               "full-test-key",
+		MaxRequestBytes:      1 << 20,
+		MaxContentBytes:      64 << 10,
+		DedupeNestedUsage:    false,
+		PropagateIdentifiers: false,
+		ProviderIDs:          map[string]string{"azure.ai.openai": "azure", "my.llm": "openai"},
+		Metadata: MetadataConfig{
+			ResourceAttributes: translator.MetadataAll,
+			SpanAttributes:     translator.MetadataNone,
+			MaxValueBytes:      1024,
+		},
+		QueueConfig: configoptional.Some(queue),
+		RetryConfig: retry,
+	}
+	assert.Equal(t, want, cfg)
+
+	// traces_endpoint is used verbatim (trailing slash kept).
+	assert.Equal(t, "https://api.keywordsai.co/api/traces/ingest/", cfg.ingestURL())
+
+	opts := cfg.translatorOptions()
+	assert.Equal(t, 64<<10, opts.MaxContentBytes)
+	assert.False(t, opts.DedupeNestedUsage)
+	assert.False(t, opts.PropagateIdentifiers)
+	assert.Equal(t, translator.MetadataAll, opts.ResourceMetadata)
+	assert.Equal(t, translator.MetadataNone, opts.LeftoverMetadata)
+	assert.Equal(t, 1024, opts.MaxMetadataValueBytes)
+	assert.Equal(t, map[string]string{"azure.ai.openai": "azure", "my.llm": "openai"}, opts.ProviderIDs)
+}
+
+func TestLoadConfigAuthorizationHeaderReplacesAPIKey(t *testing.T) {
+	cfg := loadConfig(t, "authorization_header")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Empty(t, cfg.APIKey)
+	assert.True(t, cfg.hasAuthorizationHeader(), "header names are case-insensitive")
+}
+
+func TestLoadConfigQueueDisabled(t *testing.T) {
+	cfg := loadConfig(t, "no_queue")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.False(t, cfg.QueueConfig.HasValue())
+}
+
+func TestIngestURL(t *testing.T) {
+	for _, tc := range []struct{ endpoint, traces, want string }{
+		{"https://api.respan.ai/api", "", "https://api.respan.ai/api/v1/traces/ingest"},
+		{"https://api.respan.ai/api/", "", "https://api.respan.ai/api/v1/traces/ingest"},
+		{"http://localhost:8080", "", "http://localhost:8080/v1/traces/ingest"},
+		{"https://api.respan.ai/api", "https://api.keywordsai.co/api/traces/ingest/", "https://api.keywordsai.co/api/traces/ingest/"},
+		{"", "https://x.example/ingest", "https://x.example/ingest"},
+	} {
+		cfg := createDefaultConfig().(*Config)
+		cfg.ClientConfig.Endpoint = tc.endpoint
+		cfg.TracesEndpoint = tc.traces
+		assert.Equal(t, tc.want, cfg.ingestURL())
+	}
+}
+
+func TestLoadConfigInvalid(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want string
+	}{
+		{"missing_api_key", `api_key is required (e.g. api_key: ${env:RESPAN_API_KEY}), unless an "Authorization" header or an auth extension is configured`},
+		{"empty_endpoint", "endpoint or traces_endpoint must be set"},
+		{"bad_endpoint_scheme", `endpoint: scheme must be http or https, got "ftp"`},
+		{"endpoint_without_host", `endpoint: URL "https:///api" has no host`},
+		{"bad_traces_endpoint", `traces_endpoint: scheme must be http or https, got ""`},
+		{"unparsable_endpoint", "endpoint: not a valid URL"},
+		{"api_key_with_newline", "api_key must not contain whitespace or control characters (check for a trailing newline)"},
+		{"bad_compression", `compression "snappy" is not supported: use none, gzip or zstd`},
+		{"small_max_request_bytes", "max_request_bytes must be at least 1024, got 100"},
+		{"zero_max_request_bytes", "max_request_bytes must be at least 1024, got 0"},
+		{"negative_max_content_bytes", "max_content_bytes must not be negative (0 disables the cap), got -1"},
+		{"negative_max_value_bytes", "metadata: max_value_bytes must not be negative (0 disables the cap), got -5"},
+		{"bad_resource_attributes", `metadata: resource_attributes must be one of selected, all, none; got "some"`},
+		{"bad_span_attributes", `metadata: span_attributes must be one of all, none; got "selected"`},
+		{"empty_provider_id", `provider_ids: empty provider name or provider_id in entry "my.llm": ""`},
+		{"batch_min_over_max", "sending_queue: batch: `max_size` (100) must be greater or equal to `min_size` (5000)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := loadConfig(t, tc.name)
+			err := confmap.Validate(cfg)
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+}
+
+func TestValidateNeverEchoesSecrets(t *testing.T) {
+	cfg := loadConfig(t, "unparsable_endpoint")
+	err := confmap.Validate(cfg)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret")
+
+	cfg = loadConfig(t, "api_key_with_newline")
+	err = confmap.Validate(cfg)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "key-with-newline")
+}
+
+func TestAuthExtensionReplacesAPIKey(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.ClientConfig.Auth = configoptional.Some(configauth.Config{AuthenticatorID: component.MustNewID("bearertokenauth")})
+	require.NoError(t, confmap.Validate(cfg))
+}
+
+func TestHeaderNamesAreCaseInsensitive(t *testing.T) {
+	for _, name := range []string{"Authorization", "authorization", "AUTHORIZATION"} {
+		cfg := createDefaultConfig().(*Config)
+		cfg.ClientConfig.Headers = configopaque.MapList{{Name: name, Value: "Bearer x"}}
+		assert.True(t, cfg.hasAuthorizationHeader(), name)
+		assert.Equal(t, http.CanonicalHeaderKey(name), "Authorization")
+	}
+}
