@@ -3,6 +3,7 @@ package translator
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // jsonObject is a tiny helper that tracks the comma between members.
@@ -109,8 +110,20 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 		o.key("completion_messages")
 		o.buf = appendMessages(o.buf, s.CompletionMessages)
 	}
-	o.str("input", s.Input)
-	o.str("output", s.Output)
+	switch {
+	case s.Input != "":
+		o.str("input", s.Input)
+	case s.inputMsgs != nil:
+		o.key("input")
+		o.buf = appendMessagesAsString(o.buf, s.inputMsgs, false)
+	}
+	switch {
+	case s.Output != "":
+		o.str("output", s.Output)
+	case s.outputMsgs != nil:
+		o.key("output")
+		o.buf = appendMessagesAsString(o.buf, s.outputMsgs, s.outputSingle)
+	}
 
 	o.optInt("prompt_tokens", s.PromptTokens)
 	o.optInt("completion_tokens", s.CompletionTokens)
@@ -182,16 +195,24 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 // tree JSON-encoded into a string (Respan coerces metadata to strings, and
 // its UI breaks on nested objects).
 func appendMetadata(dst []byte, m map[string]any) []byte {
-	flat := make(map[string]any, len(m))
-	for k, v := range m {
-		switch v.(type) {
+	var buf [32]string
+	keys := appendSortedKeys(buf[:0], m)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, k)
+		dst = append(dst, ':')
+		switch v := m[k].(type) {
 		case map[string]any, []any, []string:
-			flat[k] = marshalAny(v)
+			// JSON text inside a string: encode the tree, then quote it.
+			dst = appendAnyAsString(dst, v)
 		default:
-			flat[k] = v
+			dst = appendAny(dst, v)
 		}
 	}
-	return appendMap(dst, flat)
+	return append(dst, '}')
 }
 
 func appendMessages(dst []byte, msgs []Message) []byte {
@@ -245,10 +266,14 @@ func (m *Message) appendJSON(dst []byte) []byte {
 }
 
 // messagesJSON returns the JSON text of msgs (for input).
-func messagesJSON(msgs []Message) string { return string(appendMessages(nil, msgs)) }
+func messagesJSON(msgs []Message) string {
+	return withScratch(func(b []byte) []byte { return appendMessages(b, msgs) })
+}
 
 // messageJSON returns the JSON text of one message (for output).
-func messageJSON(m *Message) string { return string(m.appendJSON(nil)) }
+func messageJSON(m *Message) string {
+	return withScratch(func(b []byte) []byte { return m.appendJSON(b) })
+}
 
 // wireRole maps a role to the set Respan's message type accepts (system,
 // user, assistant, tool, developer); anything unrecognised is sent as user,
@@ -269,4 +294,23 @@ func wireRole(role string) string {
 		return "developer"
 	}
 	return "user"
+}
+
+// appendMessagesAsString writes the JSON text of msgs as a JSON string
+// literal. The text is built in a pooled buffer and escaped into dst, so no
+// per-span string is allocated.
+func appendMessagesAsString(dst []byte, msgs []Message, single bool) []byte {
+	bp := scratchPool.Get().(*[]byte)
+	var b []byte
+	if single && len(msgs) == 1 {
+		b = msgs[0].appendJSON((*bp)[:0])
+	} else {
+		b = appendMessages((*bp)[:0], msgs)
+	}
+	dst = appendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
+	if cap(b) <= 1<<20 {
+		*bp = b
+		scratchPool.Put(bp)
+	}
+	return dst
 }

@@ -1,7 +1,6 @@
 package translator
 
 import (
-	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,7 +25,7 @@ func contentText(v *spanView, key string, val pcommon.Value) (string, bool) {
 		if !valid || isJSONScalarText(s) {
 			// Plain text: cut the text itself, then encode it, so the
 			// receiver sees a clean prefix and the marker.
-			return string(appendString(nil, v.capContent(s))), true
+			return quoteString(v.capContent(s)), true
 		}
 		return v.capJSONText(toJSONText(decodeDoubleEncoded(s))), true
 	}
@@ -75,7 +74,7 @@ func (v *spanView) capJSONText(s string) string {
 		return s
 	}
 	cut := v.capContent(s)
-	return string(appendString(nil, cut))
+	return quoteString(cut)
 }
 
 // firstContent returns the first present, non-placeholder content attribute.
@@ -90,6 +89,36 @@ func firstContent(v *spanView, keys ...string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// maxDeferredEstimate is how large the worst-case encoding of deferred
+// messages may be before we build the text eagerly to apply the cap.
+func deferredFits(v *spanView, msgs []Message) bool {
+	limit := v.opts.MaxContentBytes
+	if limit <= 0 {
+		return true
+	}
+	// Worst case: every byte escaped as \u00XX (6 bytes), plus per-message
+	// keys and punctuation.
+	est := 2
+	for i := range msgs {
+		m := &msgs[i]
+		est += 96 + len(m.Role) + 6*(len(m.Name)+len(m.ToolCallID))
+		switch c := m.Content.(type) {
+		case string:
+			est += 6 * len(c)
+		case nil:
+		default:
+			return false
+		}
+		for _, tc := range m.ToolCalls {
+			est += 96 + 6*(len(tc.ID)+len(tc.Name)+len(tc.Arguments))
+		}
+		if est > limit {
+			return false
+		}
+	}
+	return true
 }
 
 // messagesText renders messages for input/output: one message as an
@@ -242,7 +271,7 @@ func toolChoiceEventOutput(v *spanView) (string, bool) {
 			}
 			tree := structured(val)
 			if text, ok := textBlocks(tree); ok {
-				return v.capJSONText(string(appendString(nil, text))), true
+				return v.capJSONText(quoteString(text)), true
 			}
 			if s, ok := contentText(v, k, val); ok {
 				return s, true
@@ -315,4 +344,4 @@ func retrievalDocuments(v *spanView) []any {
 	return out
 }
 
-func jsonValidString(s string) bool { return json.Valid([]byte(s)) }
+func jsonValidString(s string) bool { return validJSON(s) }

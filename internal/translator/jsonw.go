@@ -5,8 +5,10 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // This file writes JSON by hand into a caller-owned buffer. encoding/json's
@@ -16,49 +18,72 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string literal.
+// needsEscape marks the bytes a JSON string literal cannot hold as-is.
+var needsEscape = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// appendString appends s as a JSON string literal. Valid UTF-8 (nearly all
+// input) takes a table-driven path that copies runs of safe bytes; invalid
+// UTF-8 is repaired with U+FFFD by appendStringRepair.
 func appendString(dst []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		return appendStringRepair(dst, s)
+	}
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !needsEscape[c] {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		dst = appendEscapedASCII(dst, c)
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+func appendEscapedASCII(dst []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+}
+
+// appendStringRepair is appendString for invalid UTF-8: each invalid byte
+// becomes U+FFFD, so the output is always valid JSON.
+func appendStringRepair(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			if needsEscape[c] {
+				dst = append(dst, s[start:i]...)
+				dst = appendEscapedASCII(dst, c)
+				start = i + 1
 			}
 			i++
-			start = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, "\ufffd"...)
-			i += size
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but break JavaScript consumers.
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
+			start = i + size
 		}
 		i += size
 	}
@@ -134,7 +159,7 @@ func appendAny(dst []byte, v any) []byte {
 	case map[string]any:
 		return appendMap(dst, x)
 	case rawJSON:
-		if json.Valid([]byte(x)) {
+		if validJSON(string(x)) {
 			return append(dst, x...)
 		}
 		return appendString(dst, string(x))
@@ -151,11 +176,8 @@ func appendAny(dst []byte, v any) []byte {
 type rawJSON string
 
 func appendMap(dst []byte, m map[string]any) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	var buf [32]string
+	keys := appendSortedKeys(buf[:0], m)
 	dst = append(dst, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -226,5 +248,53 @@ func validNumber(s string) bool {
 	return i == len(s)
 }
 
+// scratchPool holds encoding buffers: JSON text that becomes a Go string
+// is built in a reused buffer and copied once at its final size, instead
+// of growing a fresh slice for every field.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// withScratch runs fill on a pooled buffer and returns the result as a new
+// string.
+func withScratch(fill func([]byte) []byte) string {
+	bp := scratchPool.Get().(*[]byte)
+	b := fill((*bp)[:0])
+	s := string(b)
+	if cap(b) <= 1<<20 { // do not keep megabyte buffers alive
+		*bp = b
+		scratchPool.Put(bp)
+	}
+	return s
+}
+
 // marshalAny returns the JSON text of v (see appendAny).
-func marshalAny(v any) string { return string(appendAny(nil, v)) }
+func marshalAny(v any) string {
+	return withScratch(func(b []byte) []byte { return appendAny(b, v) })
+}
+
+// quoteString returns s as a JSON string literal.
+func quoteString(s string) string {
+	return withScratch(func(b []byte) []byte { return appendString(b, s) })
+}
+
+// appendAnyAsString appends the JSON text of v as a JSON string literal,
+// without materialising the text as a Go string.
+func appendAnyAsString(dst []byte, v any) []byte {
+	bp := scratchPool.Get().(*[]byte)
+	b := appendAny((*bp)[:0], v)
+	dst = appendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
+	if cap(b) <= 1<<20 {
+		*bp = b
+		scratchPool.Put(bp)
+	}
+	return dst
+}
+
+// appendSortedKeys appends the keys of m to dst (a stack buffer for small maps)
+// in sorted order.
+func appendSortedKeys(dst []string, m map[string]any) []string {
+	for k := range m {
+		dst = append(dst, k)
+	}
+	sort.Strings(dst)
+	return dst
+}

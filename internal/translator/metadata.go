@@ -145,8 +145,10 @@ func applyMetadata(v *spanView, resource pcommon.Map, scope pcommon.Instrumentat
 	}
 
 	if v.opts.LeftoverMetadata != MetadataNone {
+		pos := -1
 		v.attrs.Range(func(k string, val pcommon.Value) bool {
-			if _, used := v.consumed[k]; used {
+			pos++
+			if v.isConsumed(pos) {
 				return true
 			}
 			if ignoredAttributes[k] || contentAttributes[k] || hasContentPrefix(k) {

@@ -11,6 +11,7 @@ func (s *SpanLog) Shrink(maxBytes int) bool {
 	if size <= maxBytes {
 		return true
 	}
+	s.materialize()
 	// Halve the per-field cap until the span fits; content dominates the
 	// size of real spans, so this converges in a few rounds.
 	limit := s.largestContent() / 2

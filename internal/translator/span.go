@@ -150,10 +150,10 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 	case "completion", "text":
 		if prompt, completion, ok := extractCompletionStyle(v); ok {
 			if prompt != "" {
-				sl.Input = string(appendString(nil, v.capContent(prompt)))
+				sl.Input = quoteString(v.capContent(prompt))
 			}
 			if completion != "" {
-				sl.Output = string(appendString(nil, v.capContent(completion)))
+				sl.Output = quoteString(v.capContent(completion))
 			}
 			return
 		}
@@ -163,7 +163,11 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 		completions := extractCompletionMessages(v)
 		if len(prompt) > 0 {
 			sl.PromptMessages = prompt
-			sl.Input = messagesText(v, prompt, false)
+			if deferredFits(v, prompt) {
+				sl.inputMsgs = prompt
+			} else {
+				sl.Input = messagesText(v, prompt, false)
+			}
 		} else if s, ok := nonModelInput(v, logType); ok {
 			sl.Input = s
 		}
@@ -172,7 +176,11 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 			if len(completions) > 1 {
 				sl.CompletionMessages = completions
 			}
-			sl.Output = messagesText(v, completions, true)
+			if deferredFits(v, completions) {
+				sl.outputMsgs, sl.outputSingle = completions, true
+			} else {
+				sl.Output = messagesText(v, completions, true)
+			}
 			for _, m := range completions {
 				for _, tc := range m.ToolCalls {
 					sl.SpanTools = appendUnique(sl.SpanTools, tc.Name)
@@ -181,7 +189,7 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 		} else if s, ok := nonModelOutput(v, logType); ok {
 			sl.Output = s
 		}
-		sl.Tools = extractTools(v)
+		sl.Tools = cachedExtractTools(v)
 		sl.ToolChoice = extractToolChoice(v)
 		return
 	}
@@ -246,4 +254,57 @@ func appendUnique(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
+}
+
+// cachedExtractTools is extractTools memoised per batch on the raw tool
+// definitions (gen_ai.tool.definitions or ai.prompt.tools), which repeat
+// verbatim on every model call of an agent. Cached lists are shared
+// read-only between span logs.
+func cachedExtractTools(v *spanView) []any {
+	key := toolsCacheKey(v)
+	if key == "" || v.batch == nil {
+		return extractTools(v)
+	}
+	if c, ok := v.batch.tools[key]; ok {
+		v.consume("gen_ai.tool.definitions")
+		v.consume("ai.prompt.tools")
+		for _, w := range c.warnings {
+			v.warn(w)
+		}
+		return c.tools
+	}
+	before := len(v.warnings)
+	tools := extractTools(v)
+	v.batch.tools[key] = cachedTools{tools: tools, warnings: append([]string(nil), v.warnings[before:]...)}
+	return tools
+}
+
+func toolsCacheKey(v *spanView) string {
+	if val, ok := v.peek("gen_ai.tool.definitions"); ok && val.Type() == pcommon.ValueTypeStr {
+		if s := val.Str(); len(s) <= maxCachedToolKeyBytes {
+			return "sc\x00" + s
+		}
+		return ""
+	}
+	if v.has("gen_ai.tool.definitions") {
+		return ""
+	}
+	if val, ok := v.peek("ai.prompt.tools"); ok && val.Type() == pcommon.ValueTypeSlice {
+		var b strings.Builder
+		b.WriteString("ai")
+		sl := val.Slice()
+		for i := 0; i < sl.Len(); i++ {
+			e := sl.At(i)
+			if e.Type() != pcommon.ValueTypeStr {
+				return ""
+			}
+			b.WriteByte(0)
+			b.WriteString(e.Str())
+			if b.Len() > maxCachedToolKeyBytes {
+				return ""
+			}
+		}
+		return b.String()
+	}
+	return ""
 }

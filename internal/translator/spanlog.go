@@ -105,4 +105,38 @@ type SpanLog struct {
 
 	// Source locates the span this log came from.
 	Source SourceRef
+
+	// When Input/Output are empty and these are set, the field is the JSON
+	// text of these messages, written straight into the encoding (one pass,
+	// no intermediate string). See deferMessagesText.
+	inputMsgs    []Message
+	outputMsgs   []Message
+	outputSingle bool
+}
+
+// InputText returns the input field's JSON text (materialising a deferred
+// value).
+func (s *SpanLog) InputText() string {
+	if s.Input == "" && s.inputMsgs != nil {
+		return messagesJSON(s.inputMsgs)
+	}
+	return s.Input
+}
+
+// OutputText returns the output field's JSON text.
+func (s *SpanLog) OutputText() string {
+	if s.Output == "" && s.outputMsgs != nil {
+		if s.outputSingle && len(s.outputMsgs) == 1 {
+			return messageJSON(&s.outputMsgs[0])
+		}
+		return messagesJSON(s.outputMsgs)
+	}
+	return s.Output
+}
+
+// materialize turns deferred input/output into plain strings (before
+// content is cut by Shrink).
+func (s *SpanLog) materialize() {
+	s.Input, s.Output = s.InputText(), s.OutputText()
+	s.inputMsgs, s.outputMsgs = nil, nil
 }

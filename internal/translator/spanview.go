@@ -14,20 +14,23 @@ import (
 type spanView struct {
 	span      ptrace.Span
 	attrs     pcommon.Map
-	idx       map[string]pcommon.Value
+	idx       map[string]attrRef
 	scopeName string
 	resource  pcommon.Map
 	isRoot    bool
 	opts      *Options
+	// batch holds per-batch caches (shared across the batch's spans).
+	batch *batchCache
 	// providerIDs maps canonical providers to Respan provider_id values.
 	providerIDs map[string]string
 
 	warnings  []string
 	meta      map[string]any
 	truncated int
-	// consumed holds attribute keys the mapping used, so that they are not
-	// copied again as leftover metadata.
-	consumed map[string]struct{}
+	// consumed marks, by attribute position, what the mapping used, so that
+	// it is not copied again as leftover metadata. A slice, not a map: it is
+	// written on every lookup.
+	consumed []bool
 	// prefixes present among the attribute keys (flattened conventions).
 	hasFlat flatPrefixes
 }
@@ -51,8 +54,7 @@ type flatPrefixes struct {
 func newSpanView(opts *Options) *spanView {
 	return &spanView{
 		opts:     opts,
-		idx:      make(map[string]pcommon.Value, 64),
-		consumed: make(map[string]struct{}, 64),
+		idx: make(map[string]attrRef, 64),
 	}
 }
 
@@ -68,9 +70,16 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	v.truncated = 0
 	v.hasFlat = flatPrefixes{}
 	clear(v.idx)
+	n := v.attrs.Len()
+	if cap(v.consumed) < n {
+		v.consumed = make([]bool, n)
+	}
+	v.consumed = v.consumed[:n]
 	clear(v.consumed)
+	pos := 0
 	v.attrs.Range(func(k string, val pcommon.Value) bool {
-		v.idx[k] = val
+		v.idx[k] = attrRef{val: val, pos: pos}
+		pos++
 		v.notePrefix(k)
 		return true
 	})
@@ -113,19 +122,25 @@ func (v *spanView) notePrefix(k string) {
 	}
 }
 
+// attrRef is an indexed attribute: its value and position in the span.
+type attrRef struct {
+	val pcommon.Value
+	pos int
+}
+
 // get returns the attribute and marks it consumed.
 func (v *spanView) get(key string) (pcommon.Value, bool) {
-	val, ok := v.idx[key]
+	ref, ok := v.idx[key]
 	if ok {
-		v.consumed[key] = struct{}{}
+		v.consumed[ref.pos] = true
 	}
-	return val, ok
+	return ref.val, ok
 }
 
 // peek returns the attribute without marking it consumed.
 func (v *spanView) peek(key string) (pcommon.Value, bool) {
-	val, ok := v.idx[key]
-	return val, ok
+	ref, ok := v.idx[key]
+	return ref.val, ok
 }
 
 // has reports whether the attribute is present (not consuming it).
@@ -155,28 +170,42 @@ func (v *spanView) firstStr(keys ...string) string {
 }
 
 // consume marks a key as used without reading it.
-func (v *spanView) consume(key string) { v.consumed[key] = struct{}{} }
+func (v *spanView) consume(key string) {
+	if ref, ok := v.idx[key]; ok {
+		v.consumed[ref.pos] = true
+	}
+}
+
+// isConsumed reports whether a mapping used the attribute at pos.
+func (v *spanView) isConsumed(pos int) bool { return pos < len(v.consumed) && v.consumed[pos] }
 
 // forPrefix calls fn for every attribute whose key starts with prefix,
 // passing the rest of the key; the attributes are marked consumed.
 func (v *spanView) forPrefix(prefix string, fn func(rest string, val pcommon.Value)) {
+	pos := -1
 	v.attrs.Range(func(k string, val pcommon.Value) bool {
+		pos++
 		if strings.HasPrefix(k, prefix) {
-			v.consumed[k] = struct{}{}
+			v.markPos(pos)
 			fn(k[len(prefix):], val)
 		}
 		return true
 	})
 }
 
+func (v *spanView) markPos(pos int) {
+	if pos < len(v.consumed) {
+		v.consumed[pos] = true
+	}
+}
+
 // forUnconsumedPrefix is forPrefix restricted to keys no mapping used yet.
 func (v *spanView) forUnconsumedPrefix(prefix string, fn func(rest string, val pcommon.Value)) {
+	pos := -1
 	v.attrs.Range(func(k string, val pcommon.Value) bool {
-		if strings.HasPrefix(k, prefix) {
-			if _, used := v.consumed[k]; used {
-				return true
-			}
-			v.consumed[k] = struct{}{}
+		pos++
+		if strings.HasPrefix(k, prefix) && !v.isConsumed(pos) {
+			v.markPos(pos)
 			fn(k[len(prefix):], val)
 		}
 		return true
@@ -253,3 +282,17 @@ func truncateRunes(s string, n int) string {
 	}
 	return s
 }
+
+// batchCache memoises work whose input repeats across the spans of a
+// batch: every call of an agent carries the same tool definitions.
+type batchCache struct {
+	tools map[string]cachedTools
+}
+
+type cachedTools struct {
+	tools    []any
+	warnings []string
+}
+
+// maxCachedToolKeyBytes bounds the keys kept in the tools cache.
+const maxCachedToolKeyBytes = 256 << 10

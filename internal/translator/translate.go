@@ -22,7 +22,12 @@ func (t *Translator) Translate(td ptrace.Traces) *Result {
 	v := newSpanView(&t.opts)
 	v.providerIDs = t.providerIDs
 
-	var facts []spanFacts
+	// One allocation for all span logs and facts of the batch.
+	total := td.SpanCount()
+	slab := make([]SpanLog, 0, total)
+	facts := make([]spanFacts, 0, total)
+	res.Logs = make([]*SpanLog, 0, total)
+	v.batch = &batchCache{tools: map[string]cachedTools{}}
 	rss := td.ResourceSpans()
 	for ri := 0; ri < rss.Len(); ri++ {
 		rs := rss.At(ri)
@@ -44,7 +49,8 @@ func (t *Translator) Translate(td ptrace.Traces) *Result {
 				}
 				isRoot := span.ParentSpanID().IsEmpty()
 				v.reset(span, scope.Name(), resource, isRoot)
-				sl := &SpanLog{Source: SourceRef{Resource: ri, Scope: si, Span: pi}}
+				slab = append(slab, SpanLog{Source: SourceRef{Resource: ri, Scope: si, Span: pi}})
+				sl := &slab[len(slab)-1]
 				f := translateSpan(v, sl, scope, resource)
 				res.TruncatedFields += v.truncated
 				res.Logs = append(res.Logs, sl)

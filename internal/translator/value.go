@@ -69,40 +69,7 @@ func decodeJSON(s string) (any, bool) {
 	if c != '{' && c != '[' && c != '"' && c != '-' && (c < '0' || c > '9') && c != 't' && c != 'f' && c != 'n' {
 		return nil, false
 	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, false
-	}
-	if dec.More() {
-		return nil, false
-	}
-	if tooDeep(v, 0) {
-		return nil, false
-	}
-	return v, true
-}
-
-func tooDeep(v any, depth int) bool {
-	if depth > maxDepth {
-		return true
-	}
-	switch x := v.(type) {
-	case []any:
-		for _, e := range x {
-			if tooDeep(e, depth+1) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range x {
-			if tooDeep(e, depth+1) {
-				return true
-			}
-		}
-	}
-	return false
+	return parseJSON(s)
 }
 
 func firstNonSpace(s string) byte {
@@ -287,10 +254,10 @@ func anyBool(v any) (bool, bool) {
 // literals, trees are marshalled.
 func toJSONText(v any) string {
 	if s, ok := v.(string); ok {
-		if json.Valid([]byte(s)) && !isJSONScalarText(s) {
+		if validJSON(s) && !isJSONScalarText(s) {
 			return compactIfCheap(s)
 		}
-		return string(appendString(nil, s))
+		return quoteString(s)
 	}
 	return marshalAny(v)
 }
