@@ -85,7 +85,8 @@ type Config struct {
 // MetadataConfig selects the attributes copied into span-log metadata.
 type MetadataConfig struct {
 	// ResourceAttributes is "selected" (service.name, service.version,
-	// deployment.environment[.name], telemetry.sdk.*), "all" or "none".
+	// service.namespace, deployment environment as "environment"), "all"
+	// or "none".
 	ResourceAttributes translator.MetadataMode `mapstructure:"resource_attributes"`
 	// SpanAttributes is "all" (span attributes no mapping consumed) or "none".
 	SpanAttributes translator.MetadataMode `mapstructure:"span_attributes"`

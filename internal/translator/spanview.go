@@ -53,8 +53,8 @@ type flatPrefixes struct {
 
 func newSpanView(opts *Options) *spanView {
 	return &spanView{
-		opts:     opts,
-		idx: make(map[string]attrRef, 64),
+		opts: opts,
+		idx:  make(map[string]attrRef, 64),
 	}
 }
 
