@@ -154,7 +154,11 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 	o.strs("stop", s.Stop)
 	if len(s.Tools) > 0 {
 		o.key("tools")
-		o.buf = appendAny(o.buf, s.Tools)
+		if s.toolsJSON != "" {
+			o.buf = append(o.buf, s.toolsJSON...)
+		} else {
+			o.buf = appendAny(o.buf, s.Tools)
+		}
 	}
 	if s.ToolChoice != nil {
 		o.key("tool_choice")

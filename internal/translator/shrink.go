@@ -27,7 +27,7 @@ func (s *SpanLog) Shrink(maxBytes int) bool {
 	// timing, model, usage and status.
 	s.PromptMessages, s.CompletionMessage, s.CompletionMessages = nil, nil, nil
 	s.Input, s.Output = string(appendString(nil, TruncationMarker)), ""
-	s.Tools, s.ToolChoice = nil, nil
+	s.Tools, s.toolsJSON, s.ToolChoice = nil, "", nil
 	if len(s.AppendJSON(nil)) > maxBytes {
 		s.Metadata = nil
 	}

@@ -189,7 +189,7 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 		} else if s, ok := nonModelOutput(v, logType); ok {
 			sl.Output = s
 		}
-		sl.Tools = cachedExtractTools(v)
+		cachedExtractTools(v, sl)
 		sl.ToolChoice = extractToolChoice(v)
 		return
 	}
@@ -257,54 +257,88 @@ func appendUnique(list []string, s string) []string {
 }
 
 // cachedExtractTools is extractTools memoised per batch on the raw tool
-// definitions (gen_ai.tool.definitions or ai.prompt.tools), which repeat
-// verbatim on every model call of an agent. Cached lists are shared
-// read-only between span logs.
-func cachedExtractTools(v *spanView) []any {
+// definitions, which repeat verbatim on every model call of an agent. The
+// cache also keeps the encoded JSON, so a repeated list costs one copy.
+// Cached lists are shared read-only between span logs.
+func cachedExtractTools(v *spanView, sl *SpanLog) {
 	key := toolsCacheKey(v)
 	if key == "" || v.batch == nil {
-		return extractTools(v)
+		sl.Tools = extractTools(v)
+		return
 	}
 	if c, ok := v.batch.tools[key]; ok {
-		v.consume("gen_ai.tool.definitions")
-		v.consume("ai.prompt.tools")
+		for _, k := range toolKeys {
+			v.consume(k)
+		}
+		for _, prefix := range toolPrefixes {
+			v.forPrefix(prefix, func(string, pcommon.Value) {})
+		}
 		for _, w := range c.warnings {
 			v.warn(w)
 		}
-		return c.tools
+		sl.Tools, sl.toolsJSON = c.tools, c.encoded
+		return
 	}
 	before := len(v.warnings)
 	tools := extractTools(v)
-	v.batch.tools[key] = cachedTools{tools: tools, warnings: append([]string(nil), v.warnings[before:]...)}
-	return tools
+	c := cachedTools{tools: tools, warnings: append([]string(nil), v.warnings[before:]...)}
+	if len(tools) > 0 {
+		c.encoded = marshalAny(tools)
+	}
+	v.batch.tools[key] = c
+	sl.Tools, sl.toolsJSON = c.tools, c.encoded
 }
 
+var (
+	toolKeys     = []string{"gen_ai.tool.definitions", "ai.prompt.tools", "llm.invocation_parameters"}
+	toolPrefixes = []string{"llm.tools.", "llm.request.functions."}
+)
+
+// toolsCacheKey concatenates the string values of every tool-definition
+// source on the span; "" (no caching) when a source is not a string or the
+// key would be large. llm.invocation_parameters can hold tools too, so it
+// is part of the key.
 func toolsCacheKey(v *spanView) string {
-	if val, ok := v.peek("gen_ai.tool.definitions"); ok && val.Type() == pcommon.ValueTypeStr {
-		if s := val.Str(); len(s) <= maxCachedToolKeyBytes {
-			return "sc\x00" + s
-		}
-		return ""
-	}
-	if v.has("gen_ai.tool.definitions") {
-		return ""
-	}
-	if val, ok := v.peek("ai.prompt.tools"); ok && val.Type() == pcommon.ValueTypeSlice {
-		var b strings.Builder
-		b.WriteString("ai")
-		sl := val.Slice()
-		for i := 0; i < sl.Len(); i++ {
-			e := sl.At(i)
-			if e.Type() != pcommon.ValueTypeStr {
-				return ""
-			}
+	var b strings.Builder
+	add := func(tag string, val pcommon.Value) bool {
+		switch val.Type() {
+		case pcommon.ValueTypeStr:
+			b.WriteString(tag)
 			b.WriteByte(0)
-			b.WriteString(e.Str())
-			if b.Len() > maxCachedToolKeyBytes {
-				return ""
+			b.WriteString(val.Str())
+		case pcommon.ValueTypeSlice:
+			sl := val.Slice()
+			b.WriteString(tag)
+			for i := 0; i < sl.Len(); i++ {
+				e := sl.At(i)
+				if e.Type() != pcommon.ValueTypeStr {
+					return false
+				}
+				b.WriteByte(1)
+				b.WriteString(e.Str())
 			}
+		default:
+			return false
 		}
-		return b.String()
+		b.WriteByte(0)
+		return b.Len() <= maxCachedToolKeyBytes
 	}
-	return ""
+	for _, k := range toolKeys {
+		if val, ok := v.peek(k); ok && !add(k, val) {
+			return ""
+		}
+	}
+	if v.hasFlat.oiTools || v.hasFlat.tlFunctions {
+		ok := true
+		v.attrs.Range(func(k string, val pcommon.Value) bool {
+			if strings.HasPrefix(k, "llm.tools.") || strings.HasPrefix(k, "llm.request.functions.") {
+				ok = add(k, val)
+			}
+			return ok
+		})
+		if !ok {
+			return ""
+		}
+	}
+	return b.String()
 }

@@ -109,6 +109,8 @@ type SpanLog struct {
 	// When Input/Output are empty and these are set, the field is the JSON
 	// text of these messages, written straight into the encoding (one pass,
 	// no intermediate string). See deferMessagesText.
+	// toolsJSON, when set, is the encoding of Tools (shared per batch).
+	toolsJSON    string
 	inputMsgs    []Message
 	outputMsgs   []Message
 	outputSingle bool

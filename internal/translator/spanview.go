@@ -291,6 +291,7 @@ type batchCache struct {
 
 type cachedTools struct {
 	tools    []any
+	encoded  string // JSON text of tools
 	warnings []string
 }
 
