@@ -1,10 +1,10 @@
-// Command otlp2respan is the offline companion of the Respan exporter: it
-// runs the exporter's translation on OTLP data read from files.
+// Command otlp2respan is the command-line companion of the Respan exporter.
 //
 //	otlp2respan convert [-pretty] [-strict] [-v] FILE...
 //	otlp2respan import [flags] FILE...     (send stored files to Respan)
 //	otlp2respan replay [flags] [FILE...]   (send files to an OTLP/HTTP receiver)
 //	otlp2respan sink [-listen ADDR]        (local stand-in of the ingest API)
+//	otlp2respan COMMAND -h
 //
 // Subcommands register themselves with registerCommand (see convert.go); the
 // logic of each lives in a function that takes its arguments and streams, so
@@ -84,7 +84,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s runs the Respan exporter's OTLP → Respan span-log translation offline.\n\n", progName)
+	fmt.Fprintf(&b, "%s is the command-line companion of the Respan OpenTelemetry Collector exporter.\n\n", progName)
 	fmt.Fprintf(&b, "Usage:\n  %s COMMAND [flags] [args]\n\nCommands:\n", progName)
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %-*s  %s\n", width, n, commands[n].synopsis)

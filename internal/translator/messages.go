@@ -171,19 +171,6 @@ func mAny(m map[string]any, keys ...string) (any, bool) {
 	return nil, false
 }
 
-// mMap walks nested maps along path.
-func mMap(m map[string]any, path ...string) map[string]any {
-	cur := m
-	for _, p := range path {
-		next, ok := cur[p].(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = next
-	}
-	return cur
-}
-
 // emit appends messages to out, honouring maxMessages.
 func (c *msgConv) emit(out []Message, ms ...Message) []Message {
 	for _, m := range ms {
