@@ -27,26 +27,54 @@ var needsEscape = func() (t [256]bool) {
 	return t
 }()
 
-// appendString appends s as a JSON string literal. Valid UTF-8 (nearly all
-// input) takes a table-driven path that copies runs of safe bytes; invalid
-// UTF-8 is repaired with U+FFFD by appendStringRepair.
+// appendString appends s as a JSON string literal in one pass: runs of
+// eight plain ASCII bytes are checked at once (SWAR), other bytes one by
+// one; invalid UTF-8 becomes U+FFFD, so the output is always valid JSON.
 func appendString(dst []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		return appendStringRepair(dst, s)
-	}
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !needsEscape[c] {
+	start, i := 0, 0
+	for i < len(s) {
+		if i+8 <= len(s) && plainASCII8(s[i:i+8]) {
+			i += 8
 			continue
 		}
-		dst = append(dst, s[start:i]...)
-		dst = appendEscapedASCII(dst, c)
-		start = i + 1
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if needsEscape[c] {
+				dst = append(dst, s[start:i]...)
+				dst = appendEscapedASCII(dst, c)
+				start = i + 1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\\ufffd"...)
+			start = i + 1
+		}
+		i += size
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plainASCII8 reports whether 8 bytes are all ASCII, none a control
+// character, '"' or '\\' — i.e. copied to JSON as they are.
+func plainASCII8(b string) bool {
+	w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	if w&hi != 0 {
+		return false // non-ASCII
+	}
+	below20 := (w - lo*0x20) & ^w & hi
+	quote := w ^ (lo * '"')
+	backslash := w ^ (lo * '\\')
+	hasQuote := (quote - lo) & ^quote & hi
+	hasBackslash := (backslash - lo) & ^backslash & hi
+	return below20|hasQuote|hasBackslash == 0
 }
 
 func appendEscapedASCII(dst []byte, c byte) []byte {
@@ -61,34 +89,6 @@ func appendEscapedASCII(dst []byte, c byte) []byte {
 		return append(dst, '\\', 't')
 	}
 	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-}
-
-// appendStringRepair is appendString for invalid UTF-8: each invalid byte
-// becomes U+FFFD, so the output is always valid JSON.
-func appendStringRepair(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if needsEscape[c] {
-				dst = append(dst, s[start:i]...)
-				dst = appendEscapedASCII(dst, c)
-				start = i + 1
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\ufffd"...)
-			start = i + size
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 func isBadFloat(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }

@@ -1,0 +1,56 @@
+package translator
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+var appendStringSeeds = []string{
+	"", "plain ascii text that is long enough", "quote\"inside and back\\slash", "ctl\x00\x01\x1f\x7f",
+	"tabs\tand\nnewlines\r", "héllo wörld – “quotes” 😀", "bad\xffutf8\xc3", "\xe2\x80\xa8 line sep",
+	strings.Repeat("a\"", 9), strings.Repeat("12345678", 5) + "\"",
+}
+
+// TestAppendStringMatchesStdlib: for valid UTF-8 our output decodes to the
+// input; for invalid UTF-8 it decodes to the input with U+FFFD.
+func TestAppendStringMatchesStdlib(t *testing.T) {
+	for _, s := range appendStringSeeds {
+		checkAppendString(t, s)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range appendStringSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkAppendString)
+}
+
+func checkAppendString(t *testing.T, s string) {
+	out := appendString(nil, s)
+	if !json.Valid(out) || !utf8.Valid(out) {
+		t.Fatalf("appendString(%q) = %q is not valid JSON/UTF-8", s, out)
+	}
+	var back string
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.ValidString(s) {
+		want = s
+	}
+	// ToValidUTF8 merges runs of bad bytes; we replace each byte, so
+	// compare with runs collapsed.
+	if collapse(back) != collapse(want) {
+		t.Fatalf("appendString(%q) round-trips to %q, want %q", s, back, want)
+	}
+}
+
+func collapse(s string) string {
+	for strings.Contains(s, "\uFFFD\uFFFD") {
+		s = strings.ReplaceAll(s, "\uFFFD\uFFFD", "\uFFFD")
+	}
+	return s
+}
