@@ -44,6 +44,11 @@ type Options struct {
 	MaxMetadataValueBytes int
 }
 
+// ExporterWarningsAttribute is a span attribute (string or list of strings)
+// through which the exporter itself adds notes to a span log's warnings,
+// e.g. when the logs join sent a span without the content it waited for.
+const ExporterWarningsAttribute = "respan.exporter.warnings"
+
 // TruncationMarker ends every value the translator had to cut.
 const TruncationMarker = "…[truncated by respan exporter]"
 

@@ -96,6 +96,22 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 	}
 	sl.SpanPath = v.str("traceloop.entity.path")
 
+	// The exporter's logs join marks spans it sent without the content it
+	// waited for; those notes belong in warnings, not metadata.
+	if val, ok := v.get(ExporterWarningsAttribute); ok {
+		switch val.Type() {
+		case pcommon.ValueTypeSlice:
+			for i := 0; i < val.Slice().Len(); i++ {
+				if w := valueString(val.Slice().At(i)); w != "" {
+					v.warn(w)
+				}
+			}
+		default:
+			if w := valueString(val); w != "" {
+				v.warn(w)
+			}
+		}
+	}
 	applyStatus(v, sl)
 	applyEventMetadata(v)
 	applyMetadata(v, resource, scope, oiMeta)

@@ -252,3 +252,17 @@ func TestMetadataModes(t *testing.T) {
 		t.Errorf("leftover mode none still copied custom.flag")
 	}
 }
+
+func TestExporterWarningsAttributeBecomesWarnings(t *testing.T) {
+	td := buildTrace(t, spanSpec{id: 2, parent: 1, name: "chat", attrs: map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
+		"gen_ai.usage.input_tokens": 3, "gen_ai.usage.output_tokens": 1,
+		ExporterWarningsAttribute: []any{"content records did not arrive within the join window"}}})
+	l := decodeLogs(t, DefaultOptions(), td)[sid(2)]
+	if w, _ := l["warnings"].(string); w != "content records did not arrive within the join window" {
+		t.Errorf("warnings = %q", w)
+	}
+	if _, ok := metadataOf(t, l)[ExporterWarningsAttribute]; ok {
+		t.Errorf("%s copied to metadata", ExporterWarningsAttribute)
+	}
+}
