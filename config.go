@@ -78,6 +78,10 @@ type Config struct {
 	// RetryConfig is the backoff for retryable failures (429, 5xx, network).
 	RetryConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 
+	// LogsJoin bounds the join of gen-AI content log records onto their
+	// spans; it applies only when the exporter is also in a logs pipeline.
+	LogsJoin LogsJoinConfig `mapstructure:"logs_join"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }

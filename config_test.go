@@ -74,6 +74,14 @@ func TestCreateDefaultConfig(t *testing.T) {
 	require.NoError(t, q.Validate())
 	require.NoError(t, b.Validate())
 
+	// The logs join: one SDK span-export delay, bounded like the queue.
+	assert.Equal(t, LogsJoinConfig{
+		Window:          5 * time.Second,
+		MaxCallDuration: 5 * time.Minute,
+		MaxSpans:        20000,
+		MaxBytes:        64 << 20,
+	}, cfg.LogsJoin)
+
 	// The only thing a default config lacks is the key.
 	err := confmap.Validate(cfg)
 	require.Error(t, err)
@@ -132,6 +140,12 @@ func TestLoadConfigFull(t *testing.T) {
 		},
 		QueueConfig: configoptional.Some(queue),
 		RetryConfig: retry,
+		LogsJoin: LogsJoinConfig{
+			Window:          2 * time.Second,
+			MaxCallDuration: time.Minute,
+			MaxSpans:        500,
+			MaxBytes:        8 << 20,
+		},
 	}
 	assert.Equal(t, want, cfg)
 
@@ -197,6 +211,9 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"bad_span_attributes", `metadata: span_attributes must be one of all, none; got "selected"`},
 		{"empty_provider_id", `provider_ids: empty provider name or provider_id in entry "my.llm": ""`},
 		{"batch_min_over_max", "sending_queue: batch: `max_size` (100) must be greater or equal to `min_size` (5000)"},
+		{"logs_join_zero_window", "logs_join: window must be positive, got 0s"},
+		{"logs_join_call_shorter_than_window", "logs_join: max_call_duration (5s) must be at least window (10s)"},
+		{"logs_join_bad_bounds", "logs_join: max_spans must be positive, got 0\nmax_bytes must be positive, got -1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := loadConfig(t, tc.name)

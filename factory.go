@@ -62,6 +62,9 @@ func NewFactory() exporter.Factory {
 		metadata.Type,
 		createDefaultConfig,
 		exporter.WithTraces(createTraces, metadata.TracesStability),
+		// The logs signal carries gen-AI content records to join onto the
+		// spans of the same instance (logs.go, join.go, shared.go).
+		exporter.WithLogs(createLogs, metadata.LogsStability),
 	)
 }
 
@@ -87,6 +90,7 @@ func createDefaultConfig() component.Config {
 		},
 		QueueConfig: createDefaultQueueConfig(),
 		RetryConfig: configretry.NewDefaultBackOffConfig(),
+		LogsJoin:    defaultLogsJoinConfig(),
 	}
 }
 
@@ -107,11 +111,28 @@ func createDefaultQueueConfig() configoptional.Optional[exporterhelper.QueueBatc
 }
 
 func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
-	exp, err := newExporter(cfg.(*Config), set)
+	rCfg := cfg.(*Config)
+	exp, err := newExporter(rCfg, set)
 	if err != nil {
 		return nil, err
 	}
-	return wrapExporter(ctx, set, exp)
+	te, err := wrapExporter(ctx, set, exp)
+	if err != nil {
+		return nil, err
+	}
+	// Shared with the logs component of the same config (shared.go).
+	return sharedExporters.attachTraces(rCfg, te, set.Logger), nil
+}
+
+// createLogs returns the logs side of the shared instance: it feeds the
+// logs join and sends nothing itself. The join's telemetry is built from
+// the logs pipeline's settings.
+func createLogs(_ context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	return sharedExporters.attachLogs(cfg.(*Config), tel, set.Logger), nil
 }
 
 // wrapExporter puts exp behind the exporterhelper (queue, batching, retry).

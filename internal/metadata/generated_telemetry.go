@@ -23,14 +23,22 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                         metric.Meter
-	mu                            sync.Mutex
-	registrations                 []metric.Registration
-	ExporterRespanFieldsTruncated metric.Int64Counter
-	ExporterRespanRequestSize     metric.Int64Histogram
-	ExporterRespanRequests        metric.Int64Counter
-	ExporterRespanSpanErrors      metric.Int64Counter
-	ExporterRespanSpansDropped    metric.Int64Counter
+	meter                                     metric.Meter
+	mu                                        sync.Mutex
+	registrations                             []metric.Registration
+	ExporterRespanFieldsTruncated             metric.Int64Counter
+	ExporterRespanLogsJoinEarlyFlushes        metric.Int64Counter
+	ExporterRespanLogsJoinRecordsIgnored      metric.Int64Counter
+	ExporterRespanLogsJoinRecordsJoined       metric.Int64Counter
+	ExporterRespanLogsJoinRecordsOrphaned     metric.Int64Counter
+	ExporterRespanLogsJoinSpansJoined         metric.Int64Counter
+	ExporterRespanLogsJoinSpansWithoutContent metric.Int64Counter
+	ExporterRespanLogsJoinWaiting             metric.Int64UpDownCounter
+	ExporterRespanLogsJoinWaitingBytes        metric.Int64UpDownCounter
+	ExporterRespanRequestSize                 metric.Int64Histogram
+	ExporterRespanRequests                    metric.Int64Counter
+	ExporterRespanSpanErrors                  metric.Int64Counter
+	ExporterRespanSpansDropped                metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -66,6 +74,54 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_respan_fields_truncated",
 		metric.WithDescription("Content fields the translator cut to max_content_bytes. [Alpha]"),
 		metric.WithUnit("{field}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanLogsJoinEarlyFlushes, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_logs_join_early_flushes",
+		metric.WithDescription("Waiting spans or record groups flushed before their time because the waiting area reached a bound. [Development]"),
+		metric.WithUnit("{entry}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanLogsJoinRecordsIgnored, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_logs_join_records_ignored",
+		metric.WithDescription("Log records that are not gen-AI content events; the exporter ignores them. [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanLogsJoinRecordsJoined, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_logs_join_records_joined",
+		metric.WithDescription("Gen-AI content log records folded into their spans. [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanLogsJoinRecordsOrphaned, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_logs_join_records_orphaned",
+		metric.WithDescription("Gen-AI content log records dropped because their span never reached this exporter, by reason. [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanLogsJoinSpansJoined, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_logs_join_spans_joined",
+		metric.WithDescription("Spans sent with prompt/completion content folded in from gen-AI log records. [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanLogsJoinSpansWithoutContent, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_logs_join_spans_without_content",
+		metric.WithDescription("Model-call spans that waited for content log records and were sent without any, by reason. [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanLogsJoinWaiting, err = builder.meter.Int64UpDownCounter(
+		"otelcol_exporter_respan_logs_join_waiting",
+		metric.WithDescription("Spans and record groups waiting in the logs join. [Development]"),
+		metric.WithUnit("{entry}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanLogsJoinWaitingBytes, err = builder.meter.Int64UpDownCounter(
+		"otelcol_exporter_respan_logs_join_waiting_bytes",
+		metric.WithDescription("OTLP size of everything waiting in the logs join. [Development]"),
+		metric.WithUnit("By"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterRespanRequestSize, err = builder.meter.Int64Histogram(

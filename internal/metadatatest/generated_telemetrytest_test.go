@@ -20,11 +20,43 @@ func TestSetupTelemetry(t *testing.T) {
 	require.NoError(t, err)
 	defer tb.Shutdown()
 	tb.ExporterRespanFieldsTruncated.Add(context.Background(), 1)
+	tb.ExporterRespanLogsJoinEarlyFlushes.Add(context.Background(), 1)
+	tb.ExporterRespanLogsJoinRecordsIgnored.Add(context.Background(), 1)
+	tb.ExporterRespanLogsJoinRecordsJoined.Add(context.Background(), 1)
+	tb.ExporterRespanLogsJoinRecordsOrphaned.Add(context.Background(), 1)
+	tb.ExporterRespanLogsJoinSpansJoined.Add(context.Background(), 1)
+	tb.ExporterRespanLogsJoinSpansWithoutContent.Add(context.Background(), 1)
+	tb.ExporterRespanLogsJoinWaiting.Add(context.Background(), 1)
+	tb.ExporterRespanLogsJoinWaitingBytes.Add(context.Background(), 1)
 	tb.ExporterRespanRequestSize.Record(context.Background(), 1)
 	tb.ExporterRespanRequests.Add(context.Background(), 1)
 	tb.ExporterRespanSpanErrors.Add(context.Background(), 1)
 	tb.ExporterRespanSpansDropped.Add(context.Background(), 1)
 	AssertEqualExporterRespanFieldsTruncated(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanLogsJoinEarlyFlushes(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanLogsJoinRecordsIgnored(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanLogsJoinRecordsJoined(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanLogsJoinRecordsOrphaned(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanLogsJoinSpansJoined(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanLogsJoinSpansWithoutContent(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanLogsJoinWaiting(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanLogsJoinWaitingBytes(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterRespanRequestSize(t, testTel,
