@@ -1,0 +1,171 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/respanai/respanexporter/internal/sink"
+)
+
+// TestTwoTierLoadBalancing runs the checked-in two-tier layout on loopback:
+// one tier-1 collector (examples/tier1-loadbalancer.yaml: loadbalancing by
+// traceID, static resolver) in front of two tier-2 collectors
+// (examples/tier2-respan.yaml), each exporting with respan to its own
+// sink. Every span must arrive exactly once overall, and all spans of a
+// trace at the same sink.
+func TestTwoTierLoadBalancing(t *testing.T) {
+	const (
+		traces        = 50
+		spansPerTrace = 5
+		apiKey        = "e2e-tier2-key"
+	)
+
+	type tier2 struct {
+		name string
+		sink *sink.Server
+		addr string
+	}
+	var backends []tier2
+	for i := range 2 {
+		name := fmt.Sprintf("tier2-%d", i)
+		s, url := startSink(t, "sink-"+name, apiKey)
+		addr := freeAddr(t)
+		col := startCollector(t, name, []string{"RESPAN_API_KEY=" + apiKey, "RESPAN_ENDPOINT=" + url}, addr,
+			example("tier2-respan.yaml"),
+			set("receivers::otlp::protocols::grpc::endpoint", addr),
+			set("extensions::health_check::endpoint", freeAddr(t)),
+			// Quick flushes keep the test short; batching is still on.
+			set("exporters::respan::sending_queue::batch::flush_timeout", "300ms"),
+			noSelfMetrics,
+		)
+		backends = append(backends, tier2{name: name, sink: s, addr: addr})
+		defer assertNoDeprecations(t, col)
+	}
+
+	lbGRPC, lbHTTP := freeAddr(t), freeAddr(t)
+	lb := startCollector(t, "tier1", nil, lbGRPC,
+		example("tier1-loadbalancer.yaml"),
+		set("receivers::otlp::protocols::grpc::endpoint", lbGRPC),
+		set("receivers::otlp::protocols::http::endpoint", lbHTTP),
+		set("extensions::health_check::endpoint", freeAddr(t)),
+		set("exporters::load_balancing::resolver::static::hostnames", fmt.Sprintf("[%s, %s]", backends[0].addr, backends[1].addr)),
+		noSelfMetrics,
+	)
+
+	// 50 traces of 5 spans: a workflow root, two chat calls under it and a
+	// tool call under each chat call. Sent in 5 flushes, so the load
+	// balancer sees requests mixing many traces.
+	tp := tracerProvider(t, grpcExporter(t, lbGRPC), "loadtest")
+	tr := tp.Tracer("e2e/twotier")
+	traceOf := map[string]string{} // span key → trace id
+	for i := range traces {
+		ctx, root := tr.Start(context.Background(), fmt.Sprintf("workflow-%02d", i), trace.WithAttributes(
+			attribute.String("traceloop.span.kind", "workflow"),
+			attribute.String("traceloop.workflow.name", "loadtest"),
+			attribute.String("user.id", fmt.Sprintf("cust-%02d", i)),
+		))
+		spans := []trace.Span{root}
+		for j := range 2 {
+			cctx, chat := tr.Start(ctx, "chat gpt-4o-mini", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+				attribute.String("gen_ai.operation.name", "chat"),
+				attribute.String("gen_ai.provider.name", "openai"),
+				attribute.String("gen_ai.request.model", "gpt-4o-mini"),
+				attribute.Int("gen_ai.usage.input_tokens", 10+j),
+				attribute.Int("gen_ai.usage.output_tokens", 5),
+			))
+			_, tool := tr.Start(cctx, "execute_tool search", trace.WithAttributes(
+				attribute.String("gen_ai.operation.name", "execute_tool"),
+				attribute.String("gen_ai.tool.name", "search"),
+			))
+			tool.End()
+			chat.End()
+			spans = append(spans, chat, tool)
+		}
+		root.End()
+		for _, sp := range spans {
+			sc := sp.SpanContext()
+			traceOf[sink.SpanKey(sc.TraceID().String(), sc.SpanID().String())] = sc.TraceID().String()
+		}
+		if i%10 == 9 {
+			flush(t, tp)
+		}
+	}
+	total := traces * spansPerTrace
+	if len(traceOf) != total {
+		t.Fatalf("SDK produced %d spans, want %d", len(traceOf), total)
+	}
+
+	// Wait until the two sinks together hold every span.
+	waitTotal(t, total, backends[0].sink, backends[1].sink)
+	settle()
+
+	seen := map[string]int{}      // span key → deliveries over both sinks
+	traceSink := map[string]int{} // trace id → index of the sink that got it
+	perSink := make([]int, len(backends))
+	for i, b := range backends {
+		assertClean(t, b.name, b.sink)
+		for _, sl := range b.sink.Spans() {
+			key := sl.Key()
+			seen[key]++
+			if _, ok := traceOf[key]; !ok {
+				t.Errorf("%s: unexpected span %s", b.name, key)
+			}
+			if prev, ok := traceSink[sl.TraceID]; ok && prev != i {
+				t.Errorf("trace %s split: spans at %s and %s", sl.TraceID, backends[prev].name, b.name)
+			}
+			traceSink[sl.TraceID] = i
+			if sl.LogType == "" || sl.CustomerIdentifier == "" {
+				t.Errorf("%s: span %s lacks log_type or customer_identifier: %+v", b.name, key, sl.Fields)
+			}
+		}
+		perSink[i] = len(b.sink.Spans())
+	}
+	for key := range traceOf {
+		if seen[key] != 1 {
+			t.Errorf("span %s delivered %d time(s), want exactly once", key, seen[key])
+		}
+	}
+	if len(traceSink) != traces {
+		t.Errorf("%d traces arrived, want %d", len(traceSink), traces)
+	}
+	// Routing by trace id spreads 50 traces over both backends (all on one
+	// has probability 2^-49).
+	for i, n := range perSink {
+		if n == 0 {
+			t.Errorf("%s received nothing: the load balancer did not spread traces", backends[i].name)
+		}
+		if n%spansPerTrace != 0 {
+			t.Errorf("%s received %d spans, not a whole number of %d-span traces", backends[i].name, n, spansPerTrace)
+		}
+	}
+	assertNoDeprecations(t, lb)
+	t.Logf("spans per tier-2: %v", perSink)
+}
+
+// waitTotal waits until the sinks together accepted n span logs.
+func waitTotal(t *testing.T, n int, sinks ...*sink.Server) {
+	t.Helper()
+	deadline := time.Now().Add(deliveryTimeout)
+	for {
+		sum, counts := 0, make([]int, len(sinks))
+		for i, s := range sinks {
+			counts[i] = s.SpanCount()
+			sum += counts[i]
+		}
+		if sum >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s the sinks hold %v span logs, want %d in total", deliveryTimeout, counts, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
