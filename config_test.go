@@ -112,12 +112,11 @@ func TestLoadConfigFull(t *testing.T) {
 	queue.Sizer = exporterhelper.RequestSizerTypeItems
 	queue.QueueSize = 50000
 	queue.NumConsumers = 2
-	queue.Batch = configoptional.Some(exporterhelper.BatchConfig{
-		FlushTimeout: 500 * time.Millisecond,
-		Sizer:        exporterhelper.RequestSizerTypeItems,
-		MinSize:      200,
-		MaxSize:      1000,
-	})
+	batch := queue.Batch.GetOrInsertDefault()
+	batch.FlushTimeout = 500 * time.Millisecond
+	batch.Sizer = exporterhelper.RequestSizerTypeItems
+	batch.MinSize = 200
+	batch.MaxSize = 1000
 
 	retry := configretry.NewDefaultBackOffConfig()
 	retry.InitialInterval = time.Second

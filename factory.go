@@ -101,12 +101,14 @@ func createDefaultQueueConfig() configoptional.Optional[exporterhelper.QueueBatc
 	q.Sizer = exporterhelper.RequestSizerTypeItems
 	q.QueueSize = queueSize
 	q.NumConsumers = numConsumers
-	q.Batch = configoptional.Some(exporterhelper.BatchConfig{
-		FlushTimeout: batchFlushTimeout,
-		Sizer:        exporterhelper.RequestSizerTypeItems,
-		MinSize:      batchMinSize,
-		MaxSize:      batchMaxSize,
-	})
+	// Start from the collector's own batch defaults so fields added by newer
+	// collector releases keep their defaults (a struct literal would zero
+	// them: v0.164 added a partitioner whose zero idle_timeout is invalid).
+	b := q.Batch.GetOrInsertDefault()
+	b.FlushTimeout = batchFlushTimeout
+	b.Sizer = exporterhelper.RequestSizerTypeItems
+	b.MinSize = batchMinSize
+	b.MaxSize = batchMaxSize
 	return configoptional.Some(q)
 }
 
