@@ -14,9 +14,9 @@ RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env 
 
 # Fuzz time per target: brief in `make test`, longer in `make fuzz`.
 # FUZZTIME=0 skips the fuzz runs of `make test`.
-FUZZTIME ?= 20s
+FUZZTIME ?= 15s
 LONG_FUZZTIME ?= 5m
-FUZZ_TARGETS := FuzzTranslate FuzzAttributes
+FUZZ_TARGETS := FuzzTranslate FuzzAttributes FuzzParseJSON FuzzAppendString
 
 # Go files under version control or about to be (not ignored ones such as an
 # ocb build in dist/); every .go file when this is not a git checkout.
@@ -26,7 +26,14 @@ GOFILES = $(shell git ls-files -co --exclude-standard -- '*.go' 2>/dev/null || f
 
 all: lint test
 
+# The README's test command: unit tests, brief fuzzing of the translator, and
+# the end-to-end tests against the real otelcol-respan binary (built once by
+# dist.mk, minutes the first time). E2E=0 skips the end-to-end part.
+E2E ?= 1
 test: unit fuzz-brief
+ifneq ($(E2E),0)
+test: e2e
+endif
 
 unit:
 	$(GO) test $(RACE) ./...
