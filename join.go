@@ -83,7 +83,7 @@ const (
 var joinLimitNames = [numJoinLimits]string{"max_spans", "max_bytes"}
 
 // attrExporterWarnings is the span attribute the join adds to a span sent
-// without the content it waited for. See docs/_fragments/logs-join.md for
+// without the content it waited for. See docs/logs-join.md for
 // the translator hook that turns it into span-log warnings; until then it
 // reaches the span log's metadata as a leftover attribute.
 const attrExporterWarnings = "respan.exporter.warnings"

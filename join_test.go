@@ -238,7 +238,7 @@ func warningsOf(sl map[string]any) string {
 	s, _ := sl["warnings"].(string)
 	if md, ok := sl["metadata"].(map[string]any); ok {
 		// Until the translator maps respan.exporter.warnings into warnings
-		// (docs/_fragments/logs-join.md), it is a leftover metadata value.
+		// (docs/logs-join.md), it is a leftover metadata value.
 		if w, ok := md[attrExporterWarnings]; ok {
 			s += fmt.Sprint(w)
 		}
