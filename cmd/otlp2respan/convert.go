@@ -52,42 +52,16 @@ func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pretty := fset.Bool("pretty", false, "indent the array (2 spaces) for reading; the default is the exact wire bytes")
 	strict := fset.Bool("strict", false, "exit 1 if any span was dropped, any field truncated or any problem reported")
 	verbose := fset.Bool("v", false, "print a summary line (inputs, requests, spans, span logs) to stderr")
-	printUsage := func(w io.Writer) {
-		io.WriteString(w, convertUsage)
-		fset.SetOutput(w)
-		fset.PrintDefaults()
-		fset.SetOutput(stderr)
-	}
-
 	// Flags may come before or after the files; everything after "--" is a file.
-	var files []string
-	rest := args
-	for {
-		err := fset.Parse(rest)
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
-			return exitOK
-		}
-		if err != nil { // flag has printed the error
-			printUsage(stderr)
-			return exitUsage
-		}
-		consumed := len(rest) - len(fset.Args())
-		dashdash := consumed > 0 && rest[consumed-1] == "--"
-		rest = fset.Args()
-		if dashdash {
-			files = append(files, rest...)
-			break
-		}
-		if len(rest) == 0 {
-			break
-		}
-		files = append(files, rest[0])
-		rest = rest[1:]
+	files, code := parseInterleaved(fset, args, stdout, stderr, convertUsage)
+	if code >= 0 {
+		return code
 	}
 	if len(files) == 0 {
 		fmt.Fprintf(stderr, "%s convert: no input files (use - for standard input)\n\n", progName)
-		printUsage(stderr)
+		io.WriteString(stderr, convertUsage)
+		fset.SetOutput(stderr)
+		fset.PrintDefaults()
 		return exitUsage
 	}
 

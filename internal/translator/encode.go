@@ -198,26 +198,7 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 // appendMetadata writes metadata with primitive values as-is and every
 // tree JSON-encoded into a string (Respan coerces metadata to strings, and
 // its UI breaks on nested objects).
-func appendMetadata(dst []byte, m map[string]any) []byte {
-	var buf [32]string
-	keys := appendSortedKeys(buf[:0], m)
-	dst = append(dst, '{')
-	for i, k := range keys {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendString(dst, k)
-		dst = append(dst, ':')
-		switch v := m[k].(type) {
-		case map[string]any, []any, []string:
-			// JSON text inside a string: encode the tree, then quote it.
-			dst = appendAnyAsString(dst, v)
-		default:
-			dst = appendAny(dst, v)
-		}
-	}
-	return append(dst, '}')
-}
+func appendMetadata(dst []byte, m map[string]any) []byte { return appendObject(dst, m, true) }
 
 func appendMessages(dst []byte, msgs []Message) []byte {
 	dst = append(dst, '[')

@@ -175,7 +175,12 @@ func appendAny(dst []byte, v any) []byte {
 // rawJSON is JSON text to be embedded as-is (after validation).
 type rawJSON string
 
-func appendMap(dst []byte, m map[string]any) []byte {
+func appendMap(dst []byte, m map[string]any) []byte { return appendObject(dst, m, false) }
+
+// appendObject writes m with sorted keys. With treesAsStrings, nested
+// objects and arrays are written as JSON strings holding their JSON text
+// (how metadata is sent).
+func appendObject(dst []byte, m map[string]any, treesAsStrings bool) []byte {
 	var buf [32]string
 	keys := appendSortedKeys(buf[:0], m)
 	dst = append(dst, '{')
@@ -185,7 +190,15 @@ func appendMap(dst []byte, m map[string]any) []byte {
 		}
 		dst = appendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendAny(dst, m[k])
+		v := m[k]
+		if treesAsStrings {
+			switch v.(type) {
+			case map[string]any, []any, []string:
+				dst = appendAnyAsString(dst, v)
+				continue
+			}
+		}
+		dst = appendAny(dst, v)
 	}
 	return append(dst, '}')
 }
