@@ -190,7 +190,7 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 	}
 	if len(s.Metadata) > 0 {
 		o.key("metadata")
-		o.buf = appendMetadata(o.buf, s.Metadata)
+		o.buf = appendMetadataEntries(o.buf, s.Metadata)
 	}
 	return append(o.buf, '}')
 }
@@ -199,6 +199,25 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 // tree JSON-encoded into a string (Respan coerces metadata to strings, and
 // its UI breaks on nested objects).
 func appendMetadata(dst []byte, m map[string]any) []byte { return appendObject(dst, m, true) }
+
+// appendMetadataEntries writes sorted metadata entries like appendMetadata.
+func appendMetadataEntries(dst []byte, entries []MetadataEntry) []byte {
+	dst = append(dst, '{')
+	for i, e := range entries {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, e.Key)
+		dst = append(dst, ':')
+		switch e.Value.(type) {
+		case map[string]any, []any, []string:
+			dst = appendAnyAsString(dst, e.Value)
+		default:
+			dst = appendAny(dst, e.Value)
+		}
+	}
+	return append(dst, '}')
+}
 
 func appendMessages(dst []byte, msgs []Message) []byte {
 	dst = append(dst, '[')

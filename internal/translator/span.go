@@ -117,7 +117,7 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 	applyMetadata(v, resource, scope, oiMeta)
 
 	sl.Warnings = v.warnings
-	sl.Metadata = v.meta
+	sl.Metadata = sortedMetadata(v.meta)
 	return facts
 }
 

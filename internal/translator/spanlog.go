@@ -1,5 +1,10 @@
 package translator
 
+import (
+	"slices"
+	"strings"
+)
+
 // OptInt is an integer that may be absent.
 type OptInt struct {
 	Value int64
@@ -39,6 +44,44 @@ type Message struct {
 	Name       string
 	ToolCallID string
 	ToolCalls  []ToolCall
+}
+
+// MetadataEntry is one metadata key and value.
+type MetadataEntry struct {
+	Key   string
+	Value any
+}
+
+// MetadataValue returns the value of a metadata key.
+func (s *SpanLog) MetadataValue(key string) (any, bool) {
+	i, ok := slices.BinarySearchFunc(s.Metadata, key, func(e MetadataEntry, k string) int { return strings.Compare(e.Key, k) })
+	if !ok {
+		return nil, false
+	}
+	return s.Metadata[i].Value, true
+}
+
+// SetMetadata sets a metadata key, keeping the entries sorted.
+func (s *SpanLog) SetMetadata(key string, value any) {
+	i, ok := slices.BinarySearchFunc(s.Metadata, key, func(e MetadataEntry, k string) int { return strings.Compare(e.Key, k) })
+	if ok {
+		s.Metadata[i].Value = value
+		return
+	}
+	s.Metadata = slices.Insert(s.Metadata, i, MetadataEntry{Key: key, Value: value})
+}
+
+// sortedMetadata copies m into a sorted slice of exactly its size.
+func sortedMetadata(m map[string]any) []MetadataEntry {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]MetadataEntry, 0, len(m))
+	for k, v := range m {
+		out = append(out, MetadataEntry{Key: k, Value: v})
+	}
+	slices.SortFunc(out, func(a, b MetadataEntry) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 // SpanLog is one Respan span log. Field comments give the JSON key.
@@ -98,10 +141,11 @@ type SpanLog struct {
 	ErrorMessage string   // error_message
 	Warnings     []string // warnings, joined with "; "
 
-	// Metadata values are primitives (string, bool, int64, float64) or
-	// JSON-encodable trees; trees are sent as JSON strings because Respan
-	// coerces metadata values to strings.
-	Metadata map[string]any // metadata
+	// Metadata, sorted by key. Values are primitives (string, bool, int64,
+	// float64) or JSON-encodable trees; trees are sent as JSON strings
+	// because Respan coerces metadata values to strings. A sorted slice, not
+	// a map: it is built once per span and only ever iterated in order.
+	Metadata []MetadataEntry // metadata
 
 	// Source locates the span this log came from.
 	Source SourceRef

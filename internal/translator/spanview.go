@@ -66,7 +66,9 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	v.resource = resource
 	v.isRoot = isRoot
 	v.warnings = nil
-	v.meta = nil
+	// The metadata map is reused across spans: translateSpan copies it
+	// into the span log's sorted slice.
+	clear(v.meta)
 	v.truncated = 0
 	v.hasFlat = flatPrefixes{}
 	clear(v.idx)
@@ -233,7 +235,7 @@ func (v *spanView) setMeta(key string, val any) {
 		return
 	}
 	if v.meta == nil {
-		v.meta = make(map[string]any, 16)
+		v.meta = make(map[string]any, 32)
 	}
 	if _, exists := v.meta[key]; !exists {
 		v.meta[key] = val

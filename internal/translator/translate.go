@@ -234,10 +234,7 @@ func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
 				m := af.usage.asMap()
 				m["reason"] = "same usage reported by nested model-call span"
 				m["child_span_id"] = logs[i].SpanID
-				if sl.Metadata == nil {
-					sl.Metadata = map[string]any{}
-				}
-				sl.Metadata["suppressed_usage"] = m
+				sl.SetMetadata("suppressed_usage", m)
 				sl.PromptTokens, sl.CompletionTokens, sl.TotalRequestTokens = OptInt{}, OptInt{}, OptInt{}
 				sl.CacheHitTokens, sl.CacheCreationTokns, sl.ReasoningTokens = OptInt{}, OptInt{}, OptInt{}
 				sl.Cost = OptFloat{}
