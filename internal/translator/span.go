@@ -27,7 +27,11 @@ const maxSpanNameRunes = 255
 func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope, resource pcommon.Map) spanFacts {
 	span := v.span
 	facts := spanFacts{traceID: span.TraceID(), spanID: span.SpanID(), parentID: span.ParentSpanID()}
-	sl.TraceID = span.TraceID().String()
+	// Spans of a trace are usually adjacent: hex-encode its id once.
+	if tid := span.TraceID(); tid != v.lastTraceID || v.lastTraceHex == "" {
+		v.lastTraceID, v.lastTraceHex = tid, tid.String()
+	}
+	sl.TraceID = v.lastTraceHex
 	sl.SpanID = span.SpanID().String()
 	if !v.isRoot {
 		sl.ParentID = span.ParentSpanID().String()

@@ -19,6 +19,9 @@ type spanView struct {
 	resource  pcommon.Map
 	isRoot    bool
 	opts      *Options
+	// lastTraceID/lastTraceHex memoise the hex form of the trace id.
+	lastTraceID  pcommon.TraceID
+	lastTraceHex string
 	// batch holds per-batch caches (shared across the batch's spans).
 	batch *batchCache
 	// providerIDs maps canonical providers to Respan provider_id values.
