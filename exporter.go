@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -46,6 +47,27 @@ type respanExporter struct {
 	settings      component.TelemetrySettings
 	telemetry     *metadata.TelemetryBuilder
 	client        *http.Client
+	// avgSpanBytes is a running average of the encoded size of a span log,
+	// used to size request bodies up front.
+	avgSpanBytes atomic.Int64
+}
+
+// noteBodySizes updates the running average span-log size (an
+// exponentially weighted average, so it follows changes in traffic).
+func (e *respanExporter) noteBodySizes(p packResult) {
+	bytes, spans := 0, 0
+	for _, c := range p.chunks {
+		bytes += len(c.body)
+		spans += len(c.logs)
+	}
+	if spans == 0 {
+		return
+	}
+	avg := int64(bytes / spans)
+	if old := e.avgSpanBytes.Load(); old > 0 {
+		avg = (old*3 + avg) / 4
+	}
+	e.avgSpanBytes.Store(avg)
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*respanExporter, error) {
@@ -116,7 +138,8 @@ func (e *respanExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 		return nil
 	}
 
-	packed := packSpanLogs(res.Logs, e.cfg.MaxRequestBytes)
+	packed := packSpanLogsSized(res.Logs, e.cfg.MaxRequestBytes, int(e.avgSpanBytes.Load()))
+	e.noteBodySizes(packed)
 	st := &pushState{}
 	if n := len(packed.tooLarge); n > 0 {
 		st.tooLarge += n

@@ -27,44 +27,72 @@ const arrayOverhead = 2
 // packSpanLogs splits logs, in order, into JSON arrays of at most maxBytes
 // bytes each. A span log too large for an empty array is shrunk with
 // SpanLog.Shrink; if it still does not fit it is returned in tooLarge.
-// Each span log is encoded once.
+// Each span log is encoded once, straight into its request body.
 func packSpanLogs(logs []*translator.SpanLog, maxBytes int) packResult {
+	return packSpanLogsSized(logs, maxBytes, 0)
+}
+
+// packSpanLogsSized is packSpanLogs with the expected encoded size of an
+// average span log (0 = unknown), used to size each body up front instead
+// of growing it by doubling: the bodies are the largest allocation of a
+// push.
+func packSpanLogsSized(logs []*translator.SpanLog, maxBytes, avgSpanBytes int) packResult {
 	var (
 		res  packResult
 		cur  chunk
-		enc  []byte
 		room = maxBytes - arrayOverhead
 	)
+	newBody := func(remaining int) []byte {
+		want := 64 << 10
+		if avgSpanBytes > 0 {
+			// 10% slack so that a typical batch needs no growth at all.
+			want = remaining*avgSpanBytes + remaining*avgSpanBytes/10 + arrayOverhead
+		}
+		return make([]byte, 0, max(min(maxBytes, want), 1024))
+	}
 	flush := func() {
 		if len(cur.logs) > 0 {
 			cur.body = append(cur.body, ']')
 			res.chunks = append(res.chunks, cur)
-			cur = chunk{}
 		}
+		cur = chunk{}
 	}
-	for _, l := range logs {
-		enc = l.AppendJSON(enc[:0])
-		if len(enc) > room {
+	for i, l := range logs {
+		if cur.body == nil {
+			cur.body = append(newBody(len(logs)-i), '[')
+		}
+		start := len(cur.body) // before the separator
+		if len(cur.logs) > 0 {
+			cur.body = append(cur.body, ',')
+		}
+		encStart := len(cur.body)
+		cur.body = l.AppendJSON(cur.body)
+		if len(cur.body)-encStart > room {
+			cur.body = cur.body[:start]
 			if !l.Shrink(room) {
 				res.tooLarge = append(res.tooLarge, l)
 				continue
 			}
-			enc = l.AppendJSON(enc[:0])
-			if len(enc) > room { // never trust a "fits" blindly
+			if len(cur.logs) > 0 {
+				cur.body = append(cur.body, ',')
+			}
+			encStart = len(cur.body)
+			cur.body = l.AppendJSON(cur.body)
+			if len(cur.body)-encStart > room { // never trust a "fits" blindly
+				cur.body = cur.body[:start]
 				res.tooLarge = append(res.tooLarge, l)
 				continue
 			}
 		}
-		// +1 for the comma before a non-first element.
-		if len(cur.logs) > 0 && len(cur.body)+1+len(enc)+1 > maxBytes {
+		// +1 for the closing bracket.
+		if len(cur.logs) > 0 && len(cur.body)+1 > maxBytes {
+			// This span log starts the next request: move its encoding.
+			next := append(newBody(len(logs)-i), '[')
+			next = append(next, cur.body[encStart:]...)
+			cur.body = cur.body[:start]
 			flush()
+			cur.body = next
 		}
-		if len(cur.logs) == 0 {
-			cur.body = append(make([]byte, 0, min(maxBytes, 64<<10)), '[')
-		} else {
-			cur.body = append(cur.body, ',')
-		}
-		cur.body = append(cur.body, enc...)
 		cur.logs = append(cur.logs, l)
 	}
 	flush()
