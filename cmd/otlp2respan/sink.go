@@ -26,7 +26,7 @@ func init() {
 }
 
 const sinkUsage = `Usage:
-  otlp2respan sink [-listen 127.0.0.1:8087] [-api-key KEY] [-quiet]
+  otlp2respan sink [-listen 127.0.0.1:8087] [-api-key KEY] [-quiet] [fault flags]
 
 Runs a local stand-in of Respan's span-log ingest API. It accepts
 POST /v1/traces/ingest (also /api/v1/traces/ingest and /api/traces/ingest/),
@@ -43,6 +43,10 @@ Contract violations are reported per span in the response's "errors" (the
 rest of the request is accepted) and logged on standard error. Stop it with
 Ctrl-C.
 
+Fault flags inject failures for reliability tests (docs/reliability.md), e.g.
+  otlp2respan sink -seed 1 -fail-rate 0.2 -fail-status 503 -rate-limit-rate 0.1
+Each decision depends only on -seed and the request's number.
+
 Flags:
 `
 
@@ -58,6 +62,25 @@ func runSink(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	apiKey := fset.String("api-key", "", "require \"Authorization: Bearer KEY\" (default: accept any request)")
 	quiet := fset.Bool("quiet", false, "do not print the trace trees; only log requests")
 	maxBody := fset.Int64("max-body-bytes", sink.DefaultMaxBodyBytes, "answer 413 to bodies larger than this (before or after decompression)")
+	var f sink.Faults
+	fset.Uint64Var(&f.Seed, "seed", 1, "fault injection: seed of the deterministic decisions")
+	fset.DurationVar(&f.Latency, "latency", 0, "fault injection: delay added to every request")
+	fset.DurationVar(&f.Jitter, "jitter", 0, "fault injection: a further delay of up to this much")
+	fset.Float64Var(&f.FailRate, "fail-rate", 0, "fault injection: share of requests answered -fail-status (0..1)")
+	fset.IntVar(&f.FailStatus, "fail-status", 503, "fault injection: the 5xx status of -fail-rate (-1: 500 and 503 alternately)")
+	fset.Float64Var(&f.RateLimitRate, "rate-limit-rate", 0, "fault injection: share of requests answered 429")
+	fset.DurationVar(&f.RetryAfter, "retry-after", time.Second, "fault injection: the delay a 429 asks for")
+	fset.StringVar(&f.RetryAfterIn, "retry-after-in", "header", "fault injection: where a 429 gives the delay: header (Retry-After), body (retry_after) or both")
+	fset.Float64Var(&f.PermanentRate, "permanent-rate", 0, "fault injection: share of requests rejected permanently with -permanent-status")
+	fset.IntVar(&f.PermanentStatus, "permanent-status", 400, "fault injection: the 4xx status of -permanent-rate")
+	fset.Int64Var(&f.TooLargeAbove, "too-large-above", 0, "fault injection: answer 413 to bodies above this many bytes (0: off)")
+	fset.Float64Var(&f.ResetRate, "reset-rate", 0, "fault injection: share of requests whose connection is reset, nothing recorded")
+	fset.Float64Var(&f.DropResponseRate, "drop-response-rate", 0, "fault injection: share of requests recorded, then closed without a response")
+	fset.Float64Var(&f.TruncateRate, "truncate-rate", 0, "fault injection: share of requests recorded, then answered with a cut-off response")
+	fset.IntVar(&f.UnauthorizedFirst, "unauthorized-first", 0, "fault injection: answer 401 to the first N requests")
+	fset.DurationVar(&f.UnauthorizedFor, "unauthorized-for", 0, "fault injection: answer 401 to every request for this long after start")
+	fset.Float64Var(&f.SpanErrorRate, "span-error-rate", 0, "fault injection: share of accepted spans reported in a 2xx response's errors (still recorded)")
+	fset.BoolVar(&f.EchoAuthorization, "echo-authorization", false, "fault injection: quote the Authorization header in injected error bodies")
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, sinkUsage)
@@ -73,6 +96,10 @@ func runSink(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s sink: unexpected argument %q\n", progName, fset.Arg(0))
 		return exitUsage
 	}
+	if err := f.Validate(); err != nil {
+		fmt.Fprintf(stderr, "%s sink: %v\n", progName, err)
+		return exitUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serveSink(ctx, sinkConfig{
@@ -80,6 +107,7 @@ func runSink(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		apiKey:  *apiKey,
 		quiet:   *quiet,
 		maxBody: *maxBody,
+		faults:  f,
 	}, stdout, stderr, nil)
 }
 
@@ -88,6 +116,7 @@ type sinkConfig struct {
 	apiKey  string
 	quiet   bool
 	maxBody int64
+	faults  sink.Faults
 }
 
 // serveSink runs the sink until ctx is done. ready, when not nil, gets the
@@ -98,6 +127,7 @@ func serveSink(ctx context.Context, cfg sinkConfig, stdout, stderr io.Writer, re
 		APIKey:       cfg.apiKey,
 		MaxBodyBytes: cfg.maxBody,
 		Logf:         logger.Printf,
+		Faults:       cfg.faults,
 	}
 	if !cfg.quiet {
 		opts.Out = stdout
@@ -117,6 +147,9 @@ func serveSink(ctx context.Context, cfg sinkConfig, stdout, stderr io.Writer, re
 		logger.Printf("requests must carry the API key given with -api-key")
 	} else {
 		logger.Printf("any API key is accepted (use -api-key to require one)")
+	}
+	if cfg.faults.Active() {
+		logger.Printf("injecting faults (seed %d): %s", cfg.faults.Seed, cfg.faults)
 	}
 	if ready != nil {
 		ready <- base
@@ -143,5 +176,8 @@ func serveSink(ctx context.Context, cfg sinkConfig, stdout, stderr io.Writer, re
 		logger.Printf("shutdown: %v", err)
 	}
 	logger.Printf("received %d ingest request(s), %d span log(s), %d contract violation(s)", s.Requests(), s.SpanCount(), len(s.Violations()))
+	if cfg.faults.Active() {
+		logger.Printf("faults injected: %v; %d distinct span(s) recorded, %d duplicate(s)", s.FaultCounts(), len(s.Counts()), len(s.Duplicates()))
+	}
 	return exitOK
 }

@@ -71,6 +71,13 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now returns the current time (for Received); nil means time.Now.
 	Now func() time.Time
+	// Lean keeps only the identity of each accepted span log (TraceID,
+	// SpanID, ParentID, Request, Received), not its fields and bytes:
+	// for long load tests that would otherwise hold every body.
+	Lean bool
+	// Faults are injected into ingest requests from the start (see
+	// Faults and Server.SetFaults). New panics when Validate rejects them.
+	Faults Faults
 }
 
 // SpanLog is one accepted span log. The common fields are extracted for
@@ -139,6 +146,7 @@ type Server struct {
 	requests   int
 	statuses   map[int]int
 	faults     []fault
+	fs         faultState    // injected faults (fault.go)
 	changed    chan struct{} // closed and replaced whenever spans change
 }
 
@@ -166,6 +174,7 @@ func New(opts Options) *Server {
 	if opts.Out != nil {
 		s.printer = &treePrinter{w: opts.Out, color: opts.Color}
 	}
+	s.SetFaults(opts.Faults)
 	return s
 }
 
@@ -196,8 +205,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
 	if st, ok := s.takeFault(); ok {
 		return s.replyFault(w, r, st)
 	}
+	st, handled, fate := s.preFault(w, r, reqNo)
+	if handled {
+		return st
+	}
 
 	body, status, msg := s.readBody(w, r)
+	if status == 0 {
+		if limit, ok := s.tooLarge(len(body)); ok {
+			status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes (injected)", limit)
+		}
+	}
 	if status != 0 {
 		detail := msg
 		if status == http.StatusBadRequest {
@@ -225,6 +243,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
 			spanErrors = append(spanErrors, se)
 			violations = append(violations, fmt.Sprintf("request %d: %s", reqNo, se.describe()))
 			continue
+		}
+		if s.opts.Lean {
+			sl = SpanLog{TraceID: sl.TraceID, SpanID: sl.SpanID, ParentID: sl.ParentID}
 		}
 		sl.Request = reqNo
 		sl.Received = now
@@ -281,13 +302,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
 	for i := range spanErrors {
 		errs[i] = spanErrors[i]
 	}
-	return s.reply(w, r, http.StatusOK, map[string]any{
+	// Injected per-span errors, on span logs that were recorded all the same.
+	injected := s.spanErrorsFor(reqNo, len(accepted))
+	for _, i := range injected {
+		errs = append(errs, spanError{Index: i, TraceID: accepted[i].TraceID, SpanID: accepted[i].SpanID, Error: "injected per-span error (span recorded)"})
+	}
+	return s.finish(w, r, fate, map[string]any{
 		"status":         "ok",
 		"ingested_spans": len(accepted),
 		"created_traces": created,
 		"trace_ids":      traceIDs,
 		"errors":         errs,
-	}, fmt.Sprintf("%d span log(s) ingested, %d rejected", len(accepted), len(spanErrors)))
+	}, fmt.Sprintf("%d span log(s) ingested, %d rejected", len(accepted), len(spanErrors)), len(injected))
 }
 
 // spanError is one entry of the response's "errors": a span log that broke
@@ -476,7 +502,12 @@ func (s *Server) takeFault() (int, bool) {
 }
 
 func (s *Server) replyFault(w http.ResponseWriter, r *http.Request, status int) int {
-	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<20))
+	if isPermanent(status) {
+		body, _, _ := s.readBody(w, r)
+		s.refuse(body)
+	} else {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<20))
+	}
 	body := map[string]any{"detail": http.StatusText(status)}
 	switch {
 	case status == http.StatusTooManyRequests:
@@ -551,7 +582,8 @@ func (s *Server) Requests() int {
 }
 
 // Statuses counts responses by HTTP status, over all requests (404 and 405
-// included).
+// included); 0 counts requests answered without a status (an injected
+// reset or dropped response).
 func (s *Server) Statuses() map[int]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -563,10 +595,13 @@ func (s *Server) Statuses() map[int]int {
 }
 
 // Reset forgets everything recorded (spans, counts, violations, requests,
-// statuses, pending FailNext failures).
+// statuses, pending FailNext failures, fault counts, refused spans). The
+// faults set with SetFaults stay; their windows restart.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.fs.counts, s.fs.refused = nil, nil
+	s.fs.since, s.fs.firstReq = s.opts.Now(), 0
 	s.spans = nil
 	s.counts = map[string]int{}
 	s.traces = map[string]bool{}
