@@ -64,9 +64,6 @@ lint: staticcheck-install
 	$(GO) vet ./...
 	"$(STATICCHECK)" ./...
 
-bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./internal/translator
-
 # COUNT, BENCHTIME and MAX (e.g. MAX=1.5) are passed through.
 bench-ratio:
 	bash .ci/bench-ratio.sh
@@ -78,3 +75,5 @@ generate:
 	$(GO) generate ./...
 
 include dist.mk
+include bench.mk
+include reliability.mk

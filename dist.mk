@@ -29,7 +29,7 @@ E2E_FLAGS ?=
 # cmd/ and examples/ (a superset of what the exporter imports: an unrelated
 # change costs a recompile of seconds, a missed one a stale binary).
 DIST_SRCS := builder-config.yaml go.mod go.sum \
-	$(shell find . \( -path ./dist -o -path ./e2e -o -path ./cmd -o -path ./examples -o -path ./internal/tools -o -path ./.git \) -prune \
+	$(shell find . \( -path ./dist -o -path ./e2e -o -path ./cmd -o -path ./examples -o -path ./internal/tools -o -path ./bench -o -path ./.git \) -prune \
 		-o -name '*.go' ! -name '*_test.go' -print)
 
 .PHONY: dist dist-clean run e2e validate-examples
