@@ -12,7 +12,6 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
-
 )
 
 // TestLogsJoinSDK is issue 6's end-to-end case: the OpenTelemetry Go SDK
