@@ -289,8 +289,15 @@ func (c *msgConv) completionMessages() []Message {
 		}
 	}
 	var msgs []Message
-	for _, x := range c.operationDetails("gen_ai.output.messages") {
-		msgs = append(msgs, c.fromAny(x, "assistant", 0)...)
+	for i, x := range c.operationDetails("gen_ai.output.messages") {
+		part := c.fromAny(x, "assistant", 0)
+		// The Responses API in streaming mode logs one record per output
+		// item: items of later records continue the same choice. Several
+		// messages inside one record are separate choices and stay apart.
+		if i > 0 && len(part) == 1 && len(msgs) > 0 && mergeAssistant(&msgs[len(msgs)-1], &part[0]) {
+			continue
+		}
+		msgs = append(msgs, part...)
 	}
 	if len(msgs) > 0 {
 		return msgs
@@ -543,4 +550,28 @@ func extractCompletionStyle(v *spanView) (prompt, completion string, ok bool) {
 		}
 	}
 	return prompt, completion, prompt != "" || completion != ""
+}
+
+// mergeAssistant appends next to prev when both are assistant messages with
+// plain-text (or no) content: texts are joined by a newline, tool calls
+// concatenated. It reports whether it merged.
+func mergeAssistant(prev, next *Message) bool {
+	if prev.Role != "assistant" || next.Role != "assistant" {
+		return false
+	}
+	pt, pOK := prev.Content.(string)
+	nt, nOK := next.Content.(string)
+	if (!pOK && prev.Content != nil) || (!nOK && next.Content != nil) {
+		return false
+	}
+	switch {
+	case pt == "":
+		if next.Content != nil {
+			prev.Content = nt
+		}
+	case nt != "":
+		prev.Content = pt + "\n" + nt
+	}
+	prev.ToolCalls = append(prev.ToolCalls, next.ToolCalls...)
+	return true
 }

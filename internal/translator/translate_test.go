@@ -266,3 +266,29 @@ func TestExporterWarningsAttributeBecomesWarnings(t *testing.T) {
 		t.Errorf("%s copied to metadata", ExporterWarningsAttribute)
 	}
 }
+
+// The Responses API streaming mode logs one operation.details record per
+// output item; folded into span events they must form one completion.
+func TestOperationDetailsOutputItemsMerge(t *testing.T) {
+	td := buildTrace(t, spanSpec{id: 2, parent: 1, name: "chat gpt-4o", attrs: map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}})
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	for i, item := range []string{
+		`[{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"lookup","arguments":{"q":"refund"}}]}]`,
+		`[{"role":"assistant","parts":[{"type":"text","content":"Refunds within 30 days."}],"finish_reason":"stop"}]`,
+	} {
+		ev := span.Events().AppendEmpty()
+		ev.SetName("gen_ai.client.inference.operation.details")
+		ev.SetTimestamp(span.StartTimestamp() + pcommon.Timestamp(i))
+		ev.Attributes().PutStr("gen_ai.output.messages", item)
+	}
+	l := decodeLogs(t, DefaultOptions(), td)[sid(2)]
+	if _, several := l["completion_messages"]; several {
+		t.Fatalf("output items were sent as separate choices: %v", l["completion_messages"])
+	}
+	c, _ := l["completion_message"].(map[string]any)
+	calls, _ := c["tool_calls"].([]any)
+	if c["content"] != "Refunds within 30 days." || len(calls) != 1 {
+		t.Errorf("completion_message = %v, want the text and the tool call in one message", c)
+	}
+}
