@@ -67,18 +67,23 @@ func Traces(n int, seed uint64) ptrace.Traces {
 	g := &gen{rng: rand.New(rand.NewPCG(seed, 0x5eed_0f_7e5a_11)), left: n, td: ptrace.NewTraces()}
 	for run := 0; g.left > 0; run++ {
 		g.start = baseTime + uint64(run)*1_500_000_000
-		switch Convention(run % int(numConventions)) {
-		case SemconvAgent:
-			g.semconvAgent()
-		case OpenLLMetry:
-			g.openLLMetry()
-		case OpenInference:
-			g.openInference()
-		case Vercel:
-			g.vercel()
-		}
+		g.agentRun(Convention(run % int(numConventions)))
 	}
 	return g.td
+}
+
+// agentRun generates one agent run in convention c.
+func (g *gen) agentRun(c Convention) {
+	switch c {
+	case SemconvAgent:
+		g.semconvAgent()
+	case OpenLLMetry:
+		g.openLLMetry()
+	case OpenInference:
+		g.openInference()
+	case Vercel:
+		g.vercel()
+	}
 }
 
 // Corpus returns one complete trace of each convention, for fuzz seeds and
@@ -87,16 +92,7 @@ func Corpus(seed uint64) map[Convention]ptrace.Traces {
 	out := make(map[Convention]ptrace.Traces, numConventions)
 	for c := Convention(0); c < numConventions; c++ {
 		g := &gen{rng: rand.New(rand.NewPCG(seed, uint64(c))), left: 1 << 30, td: ptrace.NewTraces(), start: baseTime}
-		switch c {
-		case SemconvAgent:
-			g.semconvAgent()
-		case OpenLLMetry:
-			g.openLLMetry()
-		case OpenInference:
-			g.openInference()
-		case Vercel:
-			g.vercel()
-		}
+		g.agentRun(c)
 		out[c] = g.td
 	}
 	return out

@@ -3,7 +3,6 @@ package translator
 import (
 	"strconv"
 	"strings"
-	"unsafe"
 )
 
 // jsonObject is a tiny helper that tracks the comma between members.
@@ -304,17 +303,10 @@ func wireRole(role string) string {
 // literal. The text is built in a pooled buffer and escaped into dst, so no
 // per-span string is allocated.
 func appendMessagesAsString(dst []byte, msgs []Message, single bool) []byte {
-	bp := scratchPool.Get().(*[]byte)
-	var b []byte
-	if single && len(msgs) == 1 {
-		b = msgs[0].appendJSON((*bp)[:0])
-	} else {
-		b = appendMessages((*bp)[:0], msgs)
-	}
-	dst = appendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
-	if cap(b) <= 1<<20 {
-		*bp = b
-		scratchPool.Put(bp)
-	}
-	return dst
+	return appendQuotedScratch(dst, func(b []byte) []byte {
+		if single && len(msgs) == 1 {
+			return msgs[0].appendJSON(b)
+		}
+		return appendMessages(b, msgs)
+	})
 }

@@ -72,11 +72,10 @@ func readIdentifiers(v *spanView, oiMeta map[string]any) identifiers {
 	id.traceGroup = truncateRunes(id.traceGroup, 255)
 	id.email = truncateRunes(id.email, 255)
 	id.name = truncateRunes(id.name, 255)
-	// Consume every spelling so none is repeated in metadata.
-	for _, keys := range [][]string{customerKeys, emailKeys, nameKeys, threadKeys, traceGroupKeys, threadFallbackKeys} {
-		for _, k := range keys {
-			v.consume(k)
-		}
+	// firstStr consumed every spelling it looked at; the fallbacks are only
+	// looked at when needed, so consume them here.
+	for _, k := range threadFallbackKeys {
+		v.consume(k)
 	}
 	return id
 }

@@ -18,7 +18,7 @@ func contentText(v *spanView, key string, val pcommon.Value) (string, bool) {
 		if isEmptyContent(s) {
 			return "", false
 		}
-		valid := jsonValidString(s)
+		valid := validJSON(s)
 		if looksLikeJSONContainer(s) && !valid {
 			v.warn("attribute " + key + " holds invalid JSON (truncated?); sent as text")
 		}
@@ -46,7 +46,7 @@ func decodeDoubleEncoded(s string) any {
 		return s
 	}
 	if inner, ok := decodeJSON(s); ok {
-		if str, isStr := inner.(string); isStr && looksLikeJSONContainer(str) && jsonValidString(str) {
+		if str, isStr := inner.(string); isStr && looksLikeJSONContainer(str) && validJSON(str) {
 			return str
 		}
 	}
@@ -343,5 +343,3 @@ func retrievalDocuments(v *spanView) []any {
 	}
 	return out
 }
-
-func jsonValidString(s string) bool { return validJSON(s) }

@@ -158,11 +158,6 @@ func appendAny(dst []byte, v any) []byte {
 		return append(dst, ']')
 	case map[string]any:
 		return appendMap(dst, x)
-	case rawJSON:
-		if validJSON(string(x)) {
-			return append(dst, x...)
-		}
-		return appendString(dst, string(x))
 	default:
 		b, err := json.Marshal(x)
 		if err != nil || !json.Valid(b) {
@@ -171,9 +166,6 @@ func appendAny(dst []byte, v any) []byte {
 		return append(dst, b...)
 	}
 }
-
-// rawJSON is JSON text to be embedded as-is (after validation).
-type rawJSON string
 
 func appendMap(dst []byte, m map[string]any) []byte { return appendObject(dst, m, false) }
 
@@ -292,10 +284,16 @@ func quoteString(s string) string {
 // appendAnyAsString appends the JSON text of v as a JSON string literal,
 // without materialising the text as a Go string.
 func appendAnyAsString(dst []byte, v any) []byte {
+	return appendQuotedScratch(dst, func(b []byte) []byte { return appendAny(b, v) })
+}
+
+// appendQuotedScratch builds JSON text with fill in a pooled buffer and
+// appends it to dst as a JSON string literal (no intermediate string).
+func appendQuotedScratch(dst []byte, fill func([]byte) []byte) []byte {
 	bp := scratchPool.Get().(*[]byte)
-	b := appendAny((*bp)[:0], v)
+	b := fill((*bp)[:0])
 	dst = appendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
-	if cap(b) <= 1<<20 {
+	if cap(b) <= 1<<20 { // do not keep megabyte buffers alive
 		*bp = b
 		scratchPool.Put(bp)
 	}

@@ -165,13 +165,17 @@ func (v *spanView) str(key string) string {
 }
 
 // firstStr returns the first non-empty string among keys (§4 precedence).
+//
+// Every present key of the list is consumed, so that the other spellings of
+// the same field are not repeated as leftover metadata.
 func (v *spanView) firstStr(keys ...string) string {
+	out := ""
 	for _, k := range keys {
-		if s := v.str(k); s != "" {
-			return s
+		if s := v.str(k); s != "" && out == "" {
+			out = s
 		}
 	}
-	return ""
+	return out
 }
 
 // consume marks a key as used without reading it.

@@ -6,8 +6,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-type pcommonValue = pcommon.Value
-
 // usage is what a span reports about tokens and cost.
 type usage struct {
 	prompt, completion, total, cacheRead, cacheCreation, reasoning OptInt
@@ -177,7 +175,7 @@ const aggregatedUsagePrefix = "gen_ai.aggregated_usage."
 // readAggregatedUsage returns pydantic-ai's gen_ai.aggregated_usage.*.
 func readAggregatedUsage(v *spanView) map[string]any {
 	var out map[string]any
-	v.forPrefix(aggregatedUsagePrefix, func(rest string, val pcommonValue) {
+	v.forPrefix(aggregatedUsagePrefix, func(rest string, val pcommon.Value) {
 		if n, ok := anyInt(valueToAny(val)); ok {
 			if out == nil {
 				out = map[string]any{}
