@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/respanai/respanexporter/internal/join"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -85,6 +86,11 @@ type Config struct {
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
+
+// LogsJoinConfig configures the join of gen-AI content log records onto
+// their spans (internal/join); the alias keeps it nameable by users of this
+// package.
+type LogsJoinConfig = join.Config
 
 // MetadataConfig selects the attributes copied into span-log metadata.
 type MetadataConfig struct {

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/respanai/respanexporter/internal/join"
 	"github.com/respanai/respanexporter/internal/metadata"
 	"github.com/respanai/respanexporter/internal/translator"
 )
@@ -63,7 +64,7 @@ func NewFactory() exporter.Factory {
 		createDefaultConfig,
 		exporter.WithTraces(createTraces, metadata.TracesStability),
 		// The logs signal carries gen-AI content records to join onto the
-		// spans of the same instance (logs.go, join.go, shared.go).
+		// spans of the same instance (internal/join, shared.go).
 		exporter.WithLogs(createLogs, metadata.LogsStability),
 	)
 }
@@ -90,7 +91,7 @@ func createDefaultConfig() component.Config {
 		},
 		QueueConfig: createDefaultQueueConfig(),
 		RetryConfig: configretry.NewDefaultBackOffConfig(),
-		LogsJoin:    defaultLogsJoinConfig(),
+		LogsJoin:    join.DefaultConfig(queueSize),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
+	"github.com/respanai/respanexporter/internal/join"
 	"github.com/respanai/respanexporter/internal/metadata"
 )
 
@@ -48,7 +49,7 @@ type sharedExporter struct {
 	// join is non-nil once a logs pipeline feeds this exporter; the traces
 	// path checks it with one atomic load, so without a logs pipeline
 	// nothing waits and nothing else is done.
-	join    atomic.Pointer[logsJoin]
+	join    atomic.Pointer[join.Join]
 	joinTel *metadata.TelemetryBuilder
 	logger  *zap.Logger
 
@@ -89,12 +90,12 @@ func (m *sharedMap) attachLogs(cfg *Config, tel *metadata.TelemetryBuilder, logg
 	if s.logger == nil {
 		s.logger = logger
 	}
-	j := newLogsJoin(cfg.LogsJoin, s.forward, tel, logger)
+	j := join.New(cfg.LogsJoin, s.forward, tel, logger)
 	s.joinTel = tel
 	s.join.Store(j)
 	s.mu.Lock()
 	if s.started {
-		j.start() // the traces side started first (hosts other than the collector)
+		j.Start() // the traces side started first (hosts other than the collector)
 	}
 	s.mu.Unlock()
 	return &logsSide{s: s, j: j}
@@ -127,13 +128,14 @@ func (s *sharedExporter) start(ctx context.Context, host component.Host) error {
 			s.logger.Warn("The Respan exporter is in a logs pipeline but in no traces pipeline: " +
 				"gen-AI content log records have no spans to join and are dropped (counted)")
 		} else {
+			jc := j.Config()
 			s.logger.Info("Joining gen-AI content log records onto their spans",
-				zap.Duration("window", j.cfg.Window),
-				zap.Duration("max_call_duration", j.cfg.MaxCallDuration),
-				zap.Int("max_spans", j.cfg.MaxSpans),
-				zap.Int64("max_bytes", j.cfg.MaxBytes))
+				zap.Duration("window", jc.Window),
+				zap.Duration("max_call_duration", jc.MaxCallDuration),
+				zap.Int("max_spans", jc.MaxSpans),
+				zap.Int64("max_bytes", jc.MaxBytes))
 		}
-		j.start()
+		j.Start()
 	}
 	return nil
 }
@@ -154,7 +156,7 @@ func (s *sharedExporter) release(ctx context.Context) error {
 	}
 	var errs []error
 	if j := s.join.Load(); j != nil {
-		errs = append(errs, j.shutdown(ctx))
+		errs = append(errs, j.Shutdown(ctx))
 		s.joinTel.Shutdown()
 	}
 	if te := s.traces.Load(); te != nil {
@@ -187,7 +189,7 @@ func (t *tracesSide) Capabilities() consumer.Capabilities {
 // when no logs pipeline feeds the exporter (BenchmarkTracesPath).
 func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	if j := t.s.join.Load(); j != nil {
-		return j.consumeTraces(ctx, td)
+		return j.ConsumeTraces(ctx, td)
 	}
 	return t.te.ConsumeTraces(ctx, td)
 }
@@ -195,7 +197,7 @@ func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 // logsSide is the component the logs pipeline sees.
 type logsSide struct {
 	s    *sharedExporter
-	j    *logsJoin
+	j    *join.Join
 	once sync.Once
 }
 
@@ -215,6 +217,6 @@ func (l *logsSide) Capabilities() consumer.Capabilities {
 // ConsumeLogs never fails: content records are joined or counted, other
 // records are counted and ignored, none is retried.
 func (l *logsSide) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	l.j.consumeLogs(ctx, ld)
+	l.j.ConsumeLogs(ctx, ld)
 	return nil
 }

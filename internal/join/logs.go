@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter // import "github.com/respanai/respanexporter"
+package join // import "github.com/respanai/respanexporter/internal/join"
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// The logs signal (issue 6). The official GenAI instrumentations
+// The logs signal. The official GenAI instrumentations
 // (@opentelemetry/instrumentation-openai, opentelemetry-instrumentation-
 // openai-v2 and every instrumentation built on opentelemetry-util-genai with
 // OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=EVENT_ONLY) put prompts
@@ -25,39 +25,35 @@ import (
 // area that brings records and spans together.
 
 const (
-	// defaultJoinWindow: the OTel SDKs' BatchSpanProcessor exports every 5 s
+	// defaultWindow: the OTel SDKs' BatchSpanProcessor exports every 5 s
 	// (OTEL_BSP_SCHEDULE_DELAY) and the BatchLogRecordProcessor every 1 s
 	// (OTEL_BLRP_SCHEDULE_DELAY). A call's records are emitted before its span
 	// ends, so they normally arrive first, up to one span-export delay (5 s)
 	// ahead of the span; a span that arrives first waits at most about one
 	// log-export delay (1 s) for its trailing records. 5 s covers both with
 	// the SDK defaults and adds no latency to spans whose records arrive.
-	defaultJoinWindow = 5 * time.Second
+	defaultWindow = 5 * time.Second
 
-	// defaultJoinMaxCallDuration: input messages are logged when a call
+	// defaultMaxCallDuration: input messages are logged when a call
 	// STARTS (gen_ai.user.message, …), the span only when it ends. Until the
 	// call's end is seen (a gen_ai.choice or output record, or the span) its
 	// input records wait this long. Streaming and reasoning calls often run
 	// for minutes (the OpenAI SDKs time out after 10 minutes). What waits here
 	// is proportional to calls in progress, not to throughput, and the bounds
 	// below cap it anyway.
-	defaultJoinMaxCallDuration = 5 * time.Minute
+	defaultMaxCallDuration = 5 * time.Minute
 
-	// defaultJoinMaxSpans equals the default sending queue (20,000 spans):
-	// the join never holds more spans than the queue behind it accepts.
-	defaultJoinMaxSpans = queueSize
-
-	// defaultJoinMaxBytes: 64 MiB (OTLP proto size of the waiting spans and
+	// defaultMaxBytes: 64 MiB (OTLP proto size of the waiting spans and
 	// records). At 20 KiB of prompt per call that is ~3,000 calls, about one
 	// window at 500 calls/s; small next to the memory a collector that
 	// handles such traffic is given.
-	defaultJoinMaxBytes = 64 << 20
+	defaultMaxBytes = 64 << 20
 )
 
-// LogsJoinConfig configures the join of gen-AI content log records onto
+// Config configures the join of gen-AI content log records onto
 // their spans. It only takes effect when the exporter is also in a logs
 // pipeline; without one nothing waits.
-type LogsJoinConfig struct {
+type Config struct {
 	// Window is how long a model-call span without content waits for its
 	// content records, and how long records of a finished call wait for
 	// their span.
@@ -75,18 +71,21 @@ type LogsJoinConfig struct {
 	_ struct{}
 }
 
-func defaultLogsJoinConfig() LogsJoinConfig {
-	return LogsJoinConfig{
-		Window:          defaultJoinWindow,
-		MaxCallDuration: defaultJoinMaxCallDuration,
-		MaxSpans:        defaultJoinMaxSpans,
-		MaxBytes:        defaultJoinMaxBytes,
+// DefaultConfig returns the defaults. maxSpans is the capacity, in spans,
+// of the sending queue behind the join (the exporter passes its default
+// queue size): the join never holds more spans than that queue accepts.
+func DefaultConfig(maxSpans int) Config {
+	return Config{
+		Window:          defaultWindow,
+		MaxCallDuration: defaultMaxCallDuration,
+		MaxSpans:        maxSpans,
+		MaxBytes:        defaultMaxBytes,
 	}
 }
 
 // Validate checks the logs_join section; the collector prefixes its errors
 // with "logs_join: ".
-func (c *LogsJoinConfig) Validate() error {
+func (c *Config) Validate() error {
 	var errs []error
 	if c.Window <= 0 {
 		errs = append(errs, fmt.Errorf("window must be positive, got %s", c.Window))
@@ -131,9 +130,9 @@ const (
 	recDetails         // operation.details: input and/or output messages
 )
 
-// joinRecord is one content record converted into the span event it will
+// record is one content record converted into the span event it will
 // become, with what ordering and completeness need to know.
-type joinRecord struct {
+type record struct {
 	name  string
 	kind  recKind
 	attrs pcommon.Map // owned; moved into the span event
@@ -222,7 +221,7 @@ func classifyRecord(lr plog.LogRecord) (string, recKind) {
 	return "", recNone
 }
 
-// newJoinRecord converts a content record into its span event's attributes
+// newRecord converts a content record into its span event's attributes
 // (a copy: the record's memory belongs to the pipeline).
 //
 //   - per-message events and choices: the body's fields (content, role,
@@ -235,8 +234,8 @@ func classifyRecord(lr plog.LogRecord) (string, recKind) {
 //     that is a bare message list (what instrumentation-openai writes for
 //     the Responses API) is output when its messages carry finish_reason
 //     (only OutputMessages do), else input.
-func newJoinRecord(lr plog.LogRecord, name string, kind recKind, size int64) joinRecord {
-	r := joinRecord{name: name, kind: kind, attrs: pcommon.NewMap(), size: size}
+func newRecord(lr plog.LogRecord, name string, kind recKind, size int64) record {
+	r := record{name: name, kind: kind, attrs: pcommon.NewMap(), size: size}
 	r.ts = uint64(lr.Timestamp())
 	if r.ts == 0 {
 		r.ts = uint64(lr.ObservedTimestamp())
@@ -280,7 +279,7 @@ func newJoinRecord(lr plog.LogRecord, name string, kind recKind, size int64) joi
 	return r
 }
 
-func (r *joinRecord) convertDetails(lr plog.LogRecord) {
+func (r *record) convertDetails(lr plog.LogRecord) {
 	keys := [...]string{attrInputMessages, attrOutputMessages, attrSystemInstructions}
 	for _, k := range keys {
 		if v, ok := lr.Attributes().Get(k); ok {
@@ -339,7 +338,7 @@ func bodyHasFinishReason(body pcommon.Value) bool {
 
 // readOrderFacts fills the fields ordering uses from the converted
 // attributes.
-func (r *joinRecord) readOrderFacts() {
+func (r *record) readOrderFacts() {
 	switch r.kind {
 	case recChoice:
 		if v, ok := r.attrs.Get("index"); ok {

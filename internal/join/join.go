@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter // import "github.com/respanai/respanexporter"
+package join // import "github.com/respanai/respanexporter/internal/join"
 
 import (
 	"context"
@@ -44,8 +44,8 @@ import (
 // list (spans, records of finished calls) and the call list (input records
 // of calls still running, which wait up to max_call_duration).
 
-// joinKey identifies a span.
-type joinKey struct {
+// spanKey identifies a span.
+type spanKey struct {
 	traceID pcommon.TraceID
 	spanID  pcommon.SpanID
 }
@@ -57,36 +57,36 @@ const (
 	classCall
 )
 
-// joinReason says why an entry stopped waiting (the "reason" attribute).
-type joinReason uint8
+// releaseReason says why an entry stopped waiting (the "reason" attribute).
+type releaseReason uint8
 
 const (
-	reasonComplete joinReason = iota // not a metric value: the normal join
-	reasonExpired
-	reasonEvicted
-	reasonShutdown
-	reasonNoSpanID
-	numJoinReasons
+	releaseComplete releaseReason = iota // not a metric value: the normal join
+	releaseExpired
+	releaseEvicted
+	releaseShutdown
+	releaseNoSpanID
+	numReleaseReasons
 )
 
-var joinReasonNames = [numJoinReasons]string{"", "expired", "evicted", "shutdown", "no_span_id"}
+var releaseReasonNames = [numReleaseReasons]string{"", "expired", "evicted", "shutdown", "no_span_id"}
 
-// joinLimit says which bound forced an early flush.
-type joinLimit uint8
+// bound says which bound forced an early flush.
+type bound uint8
 
 const (
-	limitSpans joinLimit = iota
-	limitBytes
-	numJoinLimits
+	boundSpans bound = iota
+	boundBytes
+	numBounds
 )
 
-var joinLimitNames = [numJoinLimits]string{"max_spans", "max_bytes"}
+var boundNames = [numBounds]string{"max_spans", "max_bytes"}
 
-// attrExporterWarnings is the span attribute the join adds to a span sent
+// AttrExporterWarnings is the span attribute the join adds to a span sent
 // without the content it waited for. See docs/logs-join.md for
 // the translator hook that turns it into span-log warnings; until then it
 // reaches the span log's metadata as a leftover attribute.
-const attrExporterWarnings = "respan.exporter.warnings"
+const AttrExporterWarnings = "respan.exporter.warnings"
 
 // origin is the context the spans of one ConsumeTraces call are forwarded
 // with once they stop waiting: its values (client metadata, used by
@@ -95,10 +95,10 @@ const attrExporterWarnings = "respan.exporter.warnings"
 // also groups them back into one forwarded batch.
 type origin struct{ ctx context.Context }
 
-type joinEntry struct {
-	key        joinKey
+type entry struct {
+	key        spanKey
 	class      waitClass
-	prev, next *joinEntry
+	prev, next *entry
 	since      time.Time // the wait (re)started; deadline = since + class delay
 	bytes      int64
 
@@ -110,14 +110,14 @@ type joinEntry struct {
 	isError bool
 	expect  int // gen_ai.choice records that complete the call
 
-	recs       []joinRecord
+	recs       []record
 	hasInput   bool
 	choices    int
 	outputSeen bool // an output record (operation.details, content.completion)
 }
 
 // ended reports whether the call's end was seen in its records.
-func (e *joinEntry) ended() bool {
+func (e *entry) ended() bool {
 	if e.outputSeen {
 		return true
 	}
@@ -129,11 +129,11 @@ func (e *joinEntry) ended() bool {
 
 // complete reports whether a waiting span has all the content it will get:
 // its call ended, or it failed (no choices will come) and its input is here.
-func (e *joinEntry) complete() bool {
+func (e *entry) complete() bool {
 	return e.ended() || (e.isError && e.hasInput)
 }
 
-func (e *joinEntry) addRecord(r joinRecord) {
+func (e *entry) addRecord(r record) {
 	e.recs = append(e.recs, r)
 	e.bytes += r.size
 	switch r.kind {
@@ -154,11 +154,11 @@ func (e *joinEntry) addRecord(r joinRecord) {
 // waitList is an intrusive FIFO list; all its entries share one delay, so
 // the head has the earliest deadline.
 type waitList struct {
-	head, tail *joinEntry
+	head, tail *entry
 	delay      time.Duration
 }
 
-func (l *waitList) pushBack(e *joinEntry) {
+func (l *waitList) pushBack(e *entry) {
 	e.prev, e.next = l.tail, nil
 	if l.tail != nil {
 		l.tail.next = e
@@ -168,7 +168,7 @@ func (l *waitList) pushBack(e *joinEntry) {
 	l.tail = e
 }
 
-func (l *waitList) remove(e *joinEntry) {
+func (l *waitList) remove(e *entry) {
 	if e.prev != nil {
 		e.prev.next = e.next
 	} else {
@@ -182,9 +182,9 @@ func (l *waitList) remove(e *joinEntry) {
 	e.prev, e.next = nil, nil
 }
 
-// logsJoin is the waiting area. Its methods are safe for concurrent use.
-type logsJoin struct {
-	cfg LogsJoinConfig
+// Join is the waiting area. Its methods are safe for concurrent use.
+type Join struct {
+	cfg Config
 	// forward hands spans to the sending queue (the exporterhelper).
 	forward func(context.Context, ptrace.Traces) error
 	tel     *metadata.TelemetryBuilder
@@ -192,7 +192,7 @@ type logsJoin struct {
 	now     func() time.Time
 
 	mu      sync.Mutex
-	entries map[joinKey]*joinEntry
+	entries map[spanKey]*entry
 	lists   [2]waitList
 	bytes   int64
 	seq     uint64
@@ -201,29 +201,35 @@ type logsJoin struct {
 	doneCh  chan struct{}
 }
 
-func newLogsJoin(cfg LogsJoinConfig, forward func(context.Context, ptrace.Traces) error, tel *metadata.TelemetryBuilder, logger *zap.Logger) *logsJoin {
-	j := &logsJoin{
+// New returns a join that hands spans on to forward (the exporterhelper's
+// ConsumeTraces) and records its metrics with tel. Call Start to run the
+// expiry loop and Shutdown to flush what waits.
+func New(cfg Config, forward func(context.Context, ptrace.Traces) error, tel *metadata.TelemetryBuilder, logger *zap.Logger) *Join {
+	j := &Join{
 		cfg:     cfg,
 		forward: forward,
 		tel:     tel,
 		logger:  logger,
 		now:     time.Now,
-		entries: make(map[joinKey]*joinEntry),
+		entries: make(map[spanKey]*entry),
 	}
 	j.lists[classWindow].delay = cfg.Window
 	j.lists[classCall].delay = cfg.MaxCallDuration
 	return j
 }
 
+// Config returns the configuration the join runs with.
+func (j *Join) Config() Config { return j.cfg }
+
 // sweepInterval is how often expired entries are looked for: a tenth of
 // the window (a span waits at most 10% longer than configured), between
 // 10 ms and 500 ms.
-func (j *logsJoin) sweepInterval() time.Duration {
+func (j *Join) sweepInterval() time.Duration {
 	return min(max(j.cfg.Window/10, 10*time.Millisecond), 500*time.Millisecond)
 }
 
-// start runs the expiry loop. Safe to call more than once.
-func (j *logsJoin) start() {
+// Start runs the expiry loop. Safe to call more than once.
+func (j *Join) Start() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.stopCh != nil || j.closed {
@@ -233,7 +239,7 @@ func (j *logsJoin) start() {
 	go j.run(j.stopCh, j.doneCh, j.sweepInterval())
 }
 
-func (j *logsJoin) run(stop <-chan struct{}, done chan<- struct{}, every time.Duration) {
+func (j *Join) run(stop <-chan struct{}, done chan<- struct{}, every time.Duration) {
 	defer close(done)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -247,10 +253,10 @@ func (j *logsJoin) run(stop <-chan struct{}, done chan<- struct{}, every time.Du
 	}
 }
 
-// shutdown stops the loop and sends everything that waits: spans are
+// Shutdown stops the loop and sends everything that waits: spans are
 // forwarded (before the sending queue drains), records without a span are
 // counted and dropped. Safe without start and more than once.
-func (j *logsJoin) shutdown(ctx context.Context) error {
+func (j *Join) Shutdown(ctx context.Context) error {
 	j.mu.Lock()
 	if j.closed {
 		j.mu.Unlock()
@@ -267,13 +273,13 @@ func (j *logsJoin) shutdown(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	var out joinOutcome
+	var out effects
 	j.mu.Lock()
 	out.begin(j)
 	for _, l := range []*waitList{&j.lists[classWindow], &j.lists[classCall]} {
 		for e := l.head; e != nil; e = l.head {
 			j.remove(e)
-			out.release(e, reasonShutdown)
+			out.release(e, releaseShutdown)
 		}
 	}
 	out.end(j)
@@ -283,16 +289,16 @@ func (j *logsJoin) shutdown(ctx context.Context) error {
 }
 
 // expire releases every entry whose time is up.
-func (j *logsJoin) expire() {
+func (j *Join) expire() {
 	now := j.now()
-	var out joinOutcome
+	var out effects
 	j.mu.Lock()
 	out.begin(j)
 	for c := range j.lists {
 		l := &j.lists[c]
 		for e := l.head; e != nil && !now.Before(e.since.Add(l.delay)); e = l.head {
 			j.remove(e)
-			out.release(e, reasonExpired)
+			out.release(e, releaseExpired)
 		}
 	}
 	out.end(j)
@@ -300,20 +306,20 @@ func (j *logsJoin) expire() {
 	j.finish(context.Background(), &out)
 }
 
-// spanAct is what consumeTraces does with one span.
+// spanAct is what ConsumeTraces does with one span.
 type spanAct struct {
-	fold *joinEntry // records to fold into the span, which goes on now
-	hold bool       // the span waits
+	fold *entry // records to fold into the span, which goes on now
+	hold bool   // the span waits
 }
 
-// consumeTraces passes spans on, folding in records that already wait for
+// ConsumeTraces passes spans on, folding in records that already wait for
 // them, and keeps model-call spans that still await content. Spans that are
 // not held are forwarded in one call with ctx, and its error is returned,
 // exactly as without the join.
-func (j *logsJoin) consumeTraces(ctx context.Context, td ptrace.Traces) error {
+func (j *Join) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	now := j.now()
 	var (
-		out  joinOutcome
+		out  effects
 		acts []spanAct // nil while every span passes unchanged
 		org  *origin
 	)
@@ -333,11 +339,11 @@ func (j *logsJoin) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 			spans := ss.Spans()
 			for i := 0; i < spans.Len(); i, n = i+1, n+1 {
 				span := spans.At(i)
-				key := joinKey{span.TraceID(), span.SpanID()}
+				key := spanKey{span.TraceID(), span.SpanID()}
 				if key.traceID.IsEmpty() || key.spanID.IsEmpty() {
 					continue // the translator drops and counts these
 				}
-				var e *joinEntry
+				var e *entry
 				if len(j.entries) > 0 {
 					e = j.entries[key]
 				}
@@ -352,7 +358,7 @@ func (j *logsJoin) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 					acts = make([]spanAct, td.SpanCount())
 				}
 				if e == nil {
-					e = &joinEntry{key: key}
+					e = &entry{key: key}
 					j.entries[key] = e
 				} else {
 					j.lists[e.class].remove(e)
@@ -397,13 +403,13 @@ func (j *logsJoin) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 	return err
 }
 
-// consumeLogs adds the content records of ld to the waiting area; other
+// ConsumeLogs adds the content records of ld to the waiting area; other
 // records are counted and ignored. It never fails: records are not
 // retried, and what is dropped is counted.
-func (j *logsJoin) consumeLogs(ctx context.Context, ld plog.Logs) {
+func (j *Join) ConsumeLogs(ctx context.Context, ld plog.Logs) {
 	type keyed struct {
-		key joinKey
-		rec joinRecord
+		key spanKey
+		rec record
 	}
 	var (
 		recs             []keyed
@@ -422,13 +428,13 @@ func (j *logsJoin) consumeLogs(ctx context.Context, ld plog.Logs) {
 					ignored++
 					continue
 				}
-				key := joinKey{lr.TraceID(), lr.SpanID()}
+				key := spanKey{lr.TraceID(), lr.SpanID()}
 				if key.traceID.IsEmpty() || key.spanID.IsEmpty() {
 					noSpans++
 					continue
 				}
 				size := int64(logSizer.LogRecordSize(lr))
-				recs = append(recs, keyed{key, newJoinRecord(lr, name, kind, size)})
+				recs = append(recs, keyed{key, newRecord(lr, name, kind, size)})
 			}
 		}
 	}
@@ -437,28 +443,28 @@ func (j *logsJoin) consumeLogs(ctx context.Context, ld plog.Logs) {
 	}
 	if noSpans > 0 {
 		j.tel.ExporterRespanLogsJoinRecordsOrphaned.Add(ctx, noSpans,
-			metric.WithAttributes(attribute.String("reason", joinReasonNames[reasonNoSpanID])))
+			metric.WithAttributes(attribute.String("reason", releaseReasonNames[releaseNoSpanID])))
 	}
 	if len(recs) == 0 {
 		return
 	}
 
 	now := j.now()
-	var out joinOutcome
+	var out effects
 	j.mu.Lock()
 	out.begin(j)
 	if j.closed {
-		out.orphans[reasonShutdown] += int64(len(recs))
+		out.orphans[releaseShutdown] += int64(len(recs))
 		out.end(j)
 		j.mu.Unlock()
 		j.finish(ctx, &out)
 		return
 	}
-	var touched []*joinEntry
+	var touched []*entry
 	for _, kr := range recs {
 		e := j.entries[kr.key]
 		if e == nil {
-			e = &joinEntry{key: kr.key}
+			e = &entry{key: kr.key}
 			j.entries[kr.key] = e
 		} else if !e.hasSpan {
 			j.lists[e.class].remove(e)
@@ -486,7 +492,7 @@ func (j *logsJoin) consumeLogs(ctx context.Context, ld plog.Logs) {
 	for _, e := range touched {
 		if e.complete() && j.entries[e.key] == e {
 			j.remove(e)
-			out.release(e, reasonComplete)
+			out.release(e, releaseComplete)
 		}
 	}
 	j.enforceBounds(&out)
@@ -497,24 +503,24 @@ func (j *logsJoin) consumeLogs(ctx context.Context, ld plog.Logs) {
 
 // enforceBounds flushes the oldest entries until the waiting area is within
 // max_spans and max_bytes. Called with j.mu held.
-func (j *logsJoin) enforceBounds(out *joinOutcome) {
+func (j *Join) enforceBounds(out *effects) {
 	for len(j.entries) > j.cfg.MaxSpans || j.bytes > j.cfg.MaxBytes {
 		e := j.oldest()
 		if e == nil {
 			return
 		}
-		limit := limitBytes
+		limit := boundBytes
 		if len(j.entries) > j.cfg.MaxSpans {
-			limit = limitSpans
+			limit = boundSpans
 		}
 		out.early[limit]++
 		j.remove(e)
-		out.release(e, reasonEvicted)
+		out.release(e, releaseEvicted)
 	}
 }
 
 // oldest returns the entry whose wait started first.
-func (j *logsJoin) oldest() *joinEntry {
+func (j *Join) oldest() *entry {
 	w, c := j.lists[classWindow].head, j.lists[classCall].head
 	switch {
 	case w == nil:
@@ -528,21 +534,21 @@ func (j *logsJoin) oldest() *joinEntry {
 }
 
 // remove takes e out of the waiting area. Called with j.mu held.
-func (j *logsJoin) remove(e *joinEntry) {
+func (j *Join) remove(e *entry) {
 	delete(j.entries, e.key)
 	j.lists[e.class].remove(e)
 	j.bytes -= e.bytes
 }
 
-// joinOutcome collects, under the lock, what to do and count once it is
+// effects collects, under the lock, what to do and count once it is
 // released.
-type joinOutcome struct {
+type effects struct {
 	spans []releasedSpan
 	// orphans counts dropped records, early the flushes forced by a bound,
 	// by reason / limit.
-	orphans [numJoinReasons]int64
-	early   [numJoinLimits]int64
-	// joinedNow: spans folded in consumeTraces and their records.
+	orphans [numReleaseReasons]int64
+	early   [numBounds]int64
+	// joinedNow: spans folded in ConsumeTraces and their records.
 	joinedNow, recordsNow int64
 
 	entries0, bytes0 int64
@@ -550,16 +556,16 @@ type joinOutcome struct {
 }
 
 type releasedSpan struct {
-	e   *joinEntry
-	why joinReason
+	e   *entry
+	why releaseReason
 }
 
-func (o *joinOutcome) begin(j *logsJoin) { o.entries0, o.bytes0 = int64(len(j.entries)), j.bytes }
-func (o *joinOutcome) end(j *logsJoin) {
+func (o *effects) begin(j *Join) { o.entries0, o.bytes0 = int64(len(j.entries)), j.bytes }
+func (o *effects) end(j *Join) {
 	o.dEntries, o.dBytes = int64(len(j.entries))-o.entries0, j.bytes-o.bytes0
 }
 
-func (o *joinOutcome) release(e *joinEntry, why joinReason) {
+func (o *effects) release(e *entry, why releaseReason) {
 	if e.hasSpan {
 		o.spans = append(o.spans, releasedSpan{e, why})
 		return
@@ -567,16 +573,16 @@ func (o *joinOutcome) release(e *joinEntry, why joinReason) {
 	o.orphans[why] += int64(len(e.recs))
 }
 
-func (o *joinOutcome) joined(e *joinEntry) {
+func (o *effects) joined(e *entry) {
 	o.joinedNow++
 	o.recordsNow += int64(len(e.recs))
 }
 
 // finish, outside the lock, folds and forwards the released spans (grouped
 // by the call they came with) and records the telemetry.
-func (j *logsJoin) finish(ctx context.Context, o *joinOutcome) {
+func (j *Join) finish(ctx context.Context, o *effects) {
 	joined, records := o.joinedNow, o.recordsNow
-	var without [numJoinReasons]int64
+	var without [numReleaseReasons]int64
 	type group struct {
 		o  *origin
 		td ptrace.Traces
@@ -616,19 +622,19 @@ func (j *logsJoin) finish(ctx context.Context, o *joinOutcome) {
 	for why, n := range without {
 		if n > 0 {
 			t.ExporterRespanLogsJoinSpansWithoutContent.Add(ctx, n,
-				metric.WithAttributes(attribute.String("reason", joinReasonNames[why])))
+				metric.WithAttributes(attribute.String("reason", releaseReasonNames[why])))
 		}
 	}
 	for why, n := range o.orphans {
 		if n > 0 {
 			t.ExporterRespanLogsJoinRecordsOrphaned.Add(ctx, n,
-				metric.WithAttributes(attribute.String("reason", joinReasonNames[why])))
+				metric.WithAttributes(attribute.String("reason", releaseReasonNames[why])))
 		}
 	}
 	for limit, n := range o.early {
 		if n > 0 {
 			t.ExporterRespanLogsJoinEarlyFlushes.Add(ctx, n,
-				metric.WithAttributes(attribute.String("limit", joinLimitNames[limit])))
+				metric.WithAttributes(attribute.String("limit", boundNames[limit])))
 		}
 	}
 	if o.dEntries != 0 {
@@ -713,7 +719,7 @@ func rebuildTraces(td ptrace.Traces, acts []spanAct) ptrace.Traces {
 // choices by their index; a tool result that precedes the assistant message
 // calling it is moved after that message. The folded events' timestamps are
 // synthetic order keys starting at the span's start time.
-func foldRecords(span ptrace.Span, recs []joinRecord) {
+func foldRecords(span ptrace.Span, recs []record) {
 	orderRecords(recs)
 	base := uint64(span.StartTimestamp())
 	if base == 0 {
@@ -744,7 +750,7 @@ func recGroup(k recKind) int {
 }
 
 // orderRecords sorts recs into message order (see foldRecords).
-func orderRecords(recs []joinRecord) {
+func orderRecords(recs []record) {
 	sort.SliceStable(recs, func(a, b int) bool {
 		x, y := &recs[a], &recs[b]
 		gx, gy := recGroup(x.kind), recGroup(y.kind)
@@ -776,7 +782,7 @@ const maxToolReorder = 1024
 // message whose tool_calls it answers to just after that message (after
 // results of earlier calls of the same message). OpenAI rejects a tool
 // message that does not follow its call, so such an order is never right.
-func placeToolResults(in []joinRecord) {
+func placeToolResults(in []record) {
 	if len(in) > maxToolReorder {
 		return
 	}
@@ -808,20 +814,20 @@ func placeToolResults(in []joinRecord) {
 
 // addJoinWarning notes on a span that it was sent without the content it
 // waited for.
-func addJoinWarning(span ptrace.Span, why joinReason) {
+func addJoinWarning(span ptrace.Span, why releaseReason) {
 	msg := "no prompt/completion log records arrived for this model call within logs_join.window"
 	switch why {
-	case reasonEvicted:
+	case releaseEvicted:
 		msg = "sent without prompt/completion: the logs join was full (logs_join.max_spans/max_bytes), so the span left before its window ended"
-	case reasonShutdown:
+	case releaseShutdown:
 		msg = "sent without prompt/completion: the collector shut down while the span waited for its log records"
 	}
 	attrs := span.Attributes()
 	var list pcommon.Slice
-	if v, ok := attrs.Get(attrExporterWarnings); ok && v.Type() == pcommon.ValueTypeSlice {
+	if v, ok := attrs.Get(AttrExporterWarnings); ok && v.Type() == pcommon.ValueTypeSlice {
 		list = v.Slice()
 	} else {
-		list = attrs.PutEmptySlice(attrExporterWarnings)
+		list = attrs.PutEmptySlice(AttrExporterWarnings)
 	}
 	list.AppendEmpty().SetStr(msg)
 }

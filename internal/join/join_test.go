@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter
+package join
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,20 +17,22 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
 
+	"github.com/respanai/respanexporter/internal/metadata"
 	"github.com/respanai/respanexporter/internal/metadatatest"
+	"github.com/respanai/respanexporter/internal/translator"
 )
 
-// End-to-end tests of the logs join: the real factory (shared traces and
-// logs components), the real translator, and the request bodies an ingest
-// server receives. Fixtures in testdata/logsjoin follow what
+// Tests of the logs join with the real translator behind it: what a
+// forwarded batch becomes is the span-log JSON an ingest server would
+// receive. Fixtures in testdata/logsjoin follow what
 // @opentelemetry/instrumentation-openai emits (docs/genai-conventions §8):
 // one record per message, bodies {content}, {tool_calls}, {id, content},
 // {index, finish_reason, message}, input records sharing one timestamp,
@@ -64,19 +67,27 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// joinEnv is a join whose forward function stands where the exporter
+// stands: each forwarded batch is translated by the real translator and
+// encoded, and becomes one "request" (as with the sending queue off, where
+// every forwarded batch is one synchronous push).
 type joinEnv struct {
-	t      *testing.T
-	srv    *ingestServer
-	traces exporter.Traces
-	logs   exporter.Logs
-	join   *logsJoin
-	clock  *fakeClock
-	tel    *testEnv // for its counter helpers
+	t     *testing.T
+	join  *Join
+	clock *fakeClock
+	tt    *componenttest.Telemetry
+
+	mu   sync.Mutex
+	reqs []request
 }
 
-// newJoinEnv builds the exporter as the collector would for one id in a
-// traces and a logs pipeline. The queue is off, so every forwarded batch
-// is one synchronous push and a test sees its request right away.
+// request is what one forwarded batch became: its span logs' ids in order
+// and their JSON array.
+type request struct {
+	ids  []string
+	body []byte
+}
+
 func newJoinEnv(t *testing.T, mutate func(*Config)) *joinEnv {
 	t.Helper()
 	return newJoinEnvClock(t, mutate, false)
@@ -86,60 +97,92 @@ func newJoinEnv(t *testing.T, mutate func(*Config)) *joinEnv {
 // (the clock must be chosen before Start launches the expiry loop).
 func newJoinEnvClock(t *testing.T, mutate func(*Config), realClock bool) *joinEnv {
 	t.Helper()
-	srv := okServer(t)
-	cfg := testConfig(srv.URL)
-	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
-	cfg.RetryConfig.Enabled = false
+	cfg := DefaultConfig(20000)
 	if mutate != nil {
-		mutate(cfg)
+		mutate(&cfg)
 	}
 	require.NoError(t, cfg.Validate())
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
-	set := metadatatest.NewSettings(tt)
+	tel, err := metadata.NewTelemetryBuilder(metadatatest.NewSettings(tt).TelemetrySettings)
+	require.NoError(t, err)
+	t.Cleanup(tel.Shutdown)
 
-	f := NewFactory()
-	te, err := f.CreateTraces(context.Background(), set, cfg)
-	require.NoError(t, err)
-	le, err := f.CreateLogs(context.Background(), set, cfg)
-	require.NoError(t, err)
-	env := &joinEnv{t: t, srv: srv, traces: te, logs: le, clock: newFakeClock(), tel: &testEnv{tt: tt}}
-	env.join = le.(*logsSide).j
+	env := &joinEnv{t: t, clock: newFakeClock(), tt: tt}
+	translate := translator.New(translator.DefaultOptions()).Translate
+	forward := func(_ context.Context, td ptrace.Traces) error {
+		res := translate(td)
+		if len(res.Logs) == 0 {
+			return nil
+		}
+		r := request{body: translator.EncodeArray(nil, res.Logs)}
+		for _, l := range res.Logs {
+			r.ids = append(r.ids, l.SpanID)
+		}
+		env.mu.Lock()
+		env.reqs = append(env.reqs, r)
+		env.mu.Unlock()
+		return nil
+	}
+	env.join = New(cfg, forward, tel, zap.NewNop())
 	if !realClock {
 		env.join.now = env.clock.Now
 	}
-	require.Same(t, te.(*tracesSide).s, le.(*logsSide).s, "one instance for both pipelines")
-
-	host := componenttest.NewNopHost()
-	require.NoError(t, te.Start(context.Background(), host))
-	require.NoError(t, le.Start(context.Background(), host))
+	env.join.Start()
 	t.Cleanup(func() { env.shutdown() })
 	return env
 }
 
 func (e *joinEnv) shutdown() {
-	require.NoError(e.t, e.traces.Shutdown(context.Background()))
-	require.NoError(e.t, e.logs.Shutdown(context.Background()))
+	require.NoError(e.t, e.join.Shutdown(context.Background()))
 }
 
 func (e *joinEnv) sendTraces(td ptrace.Traces) {
 	td.MarkReadOnly() // the join must never modify what it is given
-	require.NoError(e.t, e.traces.ConsumeTraces(context.Background(), td))
+	require.NoError(e.t, e.join.ConsumeTraces(context.Background(), td))
 }
 
 func (e *joinEnv) sendLogs(ld plog.Logs) {
 	ld.MarkReadOnly()
-	require.NoError(e.t, e.logs.ConsumeLogs(context.Background(), ld))
+	e.join.ConsumeLogs(context.Background(), ld)
 }
 
+func (e *joinEnv) requests() []request {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.reqs)
+}
+
+// counter sums an int counter's data points whose attributes contain all
+// of attrs (key=value strings); 0 when the metric was never recorded.
 func (e *joinEnv) counter(name string, attrs ...string) int64 {
-	return e.tel.counter(e.t, name, attrs...)
+	e.t.Helper()
+	m, err := e.tt.GetMetric(name)
+	if err != nil {
+		return 0
+	}
+	sum, ok := m.Data.(metricdata.Sum[int64])
+	require.True(e.t, ok, "%s is not an int sum", name)
+	var total int64
+	for _, dp := range sum.DataPoints {
+		match := true
+		for _, kv := range attrs {
+			k, v, _ := strings.Cut(kv, "=")
+			if got, found := dp.Attributes.Value(attribute.Key(k)); !found || got.String() != v {
+				match = false
+			}
+		}
+		if match {
+			total += dp.Value
+		}
+	}
+	return total
 }
 
-// spanLogs decodes every span log the server received, by span id.
+// spanLogs decodes every span log forwarded, by span id.
 func (e *joinEnv) spanLogs() map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for _, r := range e.srv.requests() {
+	for _, r := range e.requests() {
 		var arr []map[string]any
 		require.NoError(e.t, json.Unmarshal(r.body, &arr))
 		for _, o := range arr {
@@ -154,7 +197,7 @@ func (e *joinEnv) spanLogs() map[string]map[string]any {
 
 func loadTracesFixture(t *testing.T, name string) ptrace.Traces {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "logsjoin", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "logsjoin", name))
 	require.NoError(t, err)
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
 	require.NoError(t, err)
@@ -163,7 +206,7 @@ func loadTracesFixture(t *testing.T, name string) ptrace.Traces {
 
 func loadLogsFixture(t *testing.T, name string) plog.Logs {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "logsjoin", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "logsjoin", name))
 	require.NoError(t, err)
 	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(b)
 	require.NoError(t, err)
@@ -239,7 +282,7 @@ func warningsOf(sl map[string]any) string {
 	if md, ok := sl["metadata"].(map[string]any); ok {
 		// Until the translator maps respan.exporter.warnings into warnings
 		// (docs/logs-join.md), it is a leftover metadata value.
-		if w, ok := md[attrExporterWarnings]; ok {
+		if w, ok := md[AttrExporterWarnings]; ok {
 			s += fmt.Sprint(w)
 		}
 	}
@@ -331,7 +374,7 @@ func TestLogsJoinRecordsFirstKeepsTheBatch(t *testing.T) {
 	env.sendLogs(loadLogsFixture(t, "chat_tool_call_logs.json"))
 	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_waiting"), "two record groups wait")
 	env.sendTraces(loadTracesFixture(t, "chat_tool_call_traces.json"))
-	reqs := env.srv.requests()
+	reqs := env.requests()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, []string{spanA, spanB, spanAgent}, reqs[0].ids, "input order kept")
 	assertChatJoined(t, env)
@@ -342,14 +385,14 @@ func TestLogsJoinRecordsFirstKeepsTheBatch(t *testing.T) {
 func TestLogsJoinSpanFirstWaits(t *testing.T) {
 	env := newJoinEnv(t, nil)
 	env.sendTraces(loadTracesFixture(t, "chat_tool_call_traces.json"))
-	reqs := env.srv.requests()
+	reqs := env.requests()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, []string{spanAgent}, reqs[0].ids, "the agent span is not a model call")
 	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_waiting"))
 
 	env.clock.Advance(4 * time.Second)
 	env.join.expire()
-	require.Len(t, env.srv.requests(), 1, "still within the window")
+	require.Len(t, env.requests(), 1, "still within the window")
 
 	env.sendLogs(loadLogsFixture(t, "chat_tool_call_logs.json"))
 	assertChatJoined(t, env)
@@ -362,10 +405,10 @@ func TestLogsJoinStreamingTwoChoices(t *testing.T) {
 	env := newJoinEnv(t, nil)
 	env.sendTraces(loadTracesFixture(t, "streaming_traces.json"))
 	env.sendLogs(loadLogsFixture(t, "streaming_logs_1.json"))
-	assert.Empty(t, env.srv.requests(), "input alone does not complete a call")
+	assert.Empty(t, env.requests(), "input alone does not complete a call")
 	logs2 := loadLogsFixture(t, "streaming_logs_2.json")
 	env.sendLogs(splitLogs(logs2, 0, 1))
-	assert.Empty(t, env.srv.requests(), "finish_reasons promises two choices")
+	assert.Empty(t, env.requests(), "finish_reasons promises two choices")
 	env.sendLogs(splitLogs(logs2, 1, 2))
 
 	logs := env.spanLogs()
@@ -390,7 +433,7 @@ func TestLogsJoinResponsesAPI(t *testing.T) {
 				env.sendTraces(loadTracesFixture(t, "responses_traces.json"))
 			} else {
 				env.sendTraces(loadTracesFixture(t, "responses_traces.json"))
-				assert.Empty(t, env.srv.requests(), "waits despite gen_ai.system_instructions")
+				assert.Empty(t, env.requests(), "waits despite gen_ai.system_instructions")
 				env.sendLogs(loadLogsFixture(t, "responses_logs.json"))
 			}
 			logs := env.spanLogs()
@@ -414,7 +457,7 @@ func TestLogsJoinOrphansAndIgnoredRecords(t *testing.T) {
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=no_span_id"))
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_waiting"))
 
-	env.clock.Advance(defaultJoinWindow - time.Millisecond)
+	env.clock.Advance(defaultWindow - time.Millisecond)
 	env.join.expire()
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=expired"))
 	env.clock.Advance(time.Millisecond)
@@ -422,7 +465,7 @@ func TestLogsJoinOrphansAndIgnoredRecords(t *testing.T) {
 	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=expired"))
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_waiting"))
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_waiting_bytes"))
-	assert.Empty(t, env.srv.requests(), "records are never sent as spans")
+	assert.Empty(t, env.requests(), "records are never sent as spans")
 }
 
 // TestLogsJoinWindowExpiry: a model-call span whose records never come is
@@ -430,9 +473,9 @@ func TestLogsJoinOrphansAndIgnoredRecords(t *testing.T) {
 func TestLogsJoinWindowExpiry(t *testing.T) {
 	env := newJoinEnv(t, nil)
 	env.sendTraces(loadTracesFixture(t, "streaming_traces.json"))
-	env.clock.Advance(defaultJoinWindow - time.Millisecond)
+	env.clock.Advance(defaultWindow - time.Millisecond)
 	env.join.expire()
-	assert.Empty(t, env.srv.requests())
+	assert.Empty(t, env.requests())
 	env.clock.Advance(time.Millisecond)
 	env.join.expire()
 
@@ -455,7 +498,7 @@ func TestLogsJoinCallInProgress(t *testing.T) {
 	env.join.expire()
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_records_orphaned"))
 	env.sendLogs(splitLogs(ld, 2, 3)) // the choice: the call ended
-	env.clock.Advance(defaultJoinWindow - time.Millisecond)
+	env.clock.Advance(defaultWindow - time.Millisecond)
 	env.join.expire()
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_records_orphaned"))
 
@@ -469,7 +512,7 @@ func TestLogsJoinCallInProgress(t *testing.T) {
 	// Inputs of a call whose end never comes are dropped after
 	// max_call_duration.
 	env.sendLogs(splitLogs(ld, 3, 5)) // turn 2: tool + user
-	env.clock.Advance(defaultJoinMaxCallDuration - time.Millisecond)
+	env.clock.Advance(defaultMaxCallDuration - time.Millisecond)
 	env.join.expire()
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_records_orphaned"))
 	env.clock.Advance(time.Millisecond)
@@ -487,16 +530,53 @@ func TestLogsJoinFailedCall(t *testing.T) {
 	sp.Status().SetMessage("429 Too Many Requests")
 	sp.Attributes().Remove("gen_ai.response.finish_reasons")
 	env.sendTraces(td)
-	assert.Empty(t, env.srv.requests())
+	assert.Empty(t, env.requests())
 	env.sendLogs(loadLogsFixture(t, "streaming_logs_1.json"))
 	p, c := summary(t, env.spanLogs()[spanC])
 	assert.Equal(t, []string{"user: Write a haiku about the sea."}, p)
 	assert.Empty(t, c)
 }
 
+// spanID returns the 8-byte id whose hex form identifies span n.
+func spanID(n int) pcommon.SpanID {
+	return pcommon.SpanID{0xaa, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+}
+
+// makeTraces builds one resource and scope with n spans of unique ids.
+func makeTraces(n int) ptrace.Traces {
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	for i := 0; i < n; i++ {
+		sp := spans.AppendEmpty()
+		sp.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 1})
+		sp.SetSpanID(spanID(i))
+		sp.SetName("span")
+	}
+	return td
+}
+
+// spanIDsOf lists the span ids of td in order.
+func spanIDsOf(td ptrace.Traces) []string {
+	var out []string
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for i := 0; i < spans.Len(); i++ {
+		out = append(out, spans.At(i).SpanID().String())
+	}
+	return out
+}
+
+func nopTelemetry(t *testing.T) *metadata.TelemetryBuilder {
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	tb, err := metadata.NewTelemetryBuilder(metadatatest.NewSettings(tt).TelemetrySettings)
+	require.NoError(t, err)
+	t.Cleanup(tb.Shutdown)
+	return tb
+}
+
 // manyChatSpans returns n content-less chat spans (ids 1..n) in one batch.
 func manyChatSpans(n int) ptrace.Traces {
-	td := makeTraces(1, 1, n)
+	td := makeTraces(n)
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
 	for i := 0; i < n; i++ {
 		spans.At(i).Attributes().PutStr("gen_ai.operation.name", "chat")
@@ -507,11 +587,11 @@ func manyChatSpans(n int) ptrace.Traces {
 // TestLogsJoinBoundSpans: a full waiting area flushes its oldest entry
 // early, counted, and never holds more than max_spans.
 func TestLogsJoinBoundSpans(t *testing.T) {
-	env := newJoinEnv(t, func(c *Config) { c.LogsJoin.MaxSpans = 2 })
+	env := newJoinEnv(t, func(c *Config) { c.MaxSpans = 2 })
 	td := manyChatSpans(3)
 	ids := spanIDsOf(td)
 	env.sendTraces(td)
-	reqs := env.srv.requests()
+	reqs := env.requests()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, []string{ids[0]}, reqs[0].ids, "the oldest leaves early")
 	assert.Contains(t, warningsOf(env.spanLogs()[ids[0]]), "the logs join was full")
@@ -524,8 +604,8 @@ func TestLogsJoinBoundSpans(t *testing.T) {
 	env.sendLogs(ld)
 	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_early_flushes", "limit=max_spans"))
 	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_waiting"))
-	require.Len(t, env.srv.requests(), 2)
-	assert.Equal(t, []string{ids[1]}, env.srv.requests()[1].ids)
+	require.Len(t, env.requests(), 2)
+	assert.Equal(t, []string{ids[1]}, env.requests()[1].ids)
 }
 
 // TestLogsJoinBoundBytes: the byte bound flushes the oldest too.
@@ -536,12 +616,12 @@ func TestLogsJoinBoundBytes(t *testing.T) {
 		rs := td.ResourceSpans().At(0)
 		one = int64(spanSizer.ResourceSpansSize(copySpan(rs, rs.ScopeSpans().At(0), rs.ScopeSpans().At(0).Spans().At(0)).ResourceSpans().At(0)))
 	}
-	env := newJoinEnv(t, func(c *Config) { c.LogsJoin.MaxBytes = 3*one - 1 })
+	env := newJoinEnv(t, func(c *Config) { c.MaxBytes = 3*one - 1 })
 	td := manyChatSpans(3)
 	ids := spanIDsOf(td)
 	env.sendTraces(td)
-	require.Len(t, env.srv.requests(), 1)
-	assert.Equal(t, []string{ids[0]}, env.srv.requests()[0].ids)
+	require.Len(t, env.requests(), 1)
+	assert.Equal(t, []string{ids[0]}, env.requests()[0].ids)
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_early_flushes", "limit=max_bytes"))
 	assert.LessOrEqual(t, env.counter("otelcol_exporter_respan_logs_join_waiting_bytes"), 3*one-1)
 }
@@ -552,13 +632,9 @@ func TestLogsJoinShutdownFlushes(t *testing.T) {
 	env := newJoinEnv(t, nil)
 	env.sendTraces(loadTracesFixture(t, "streaming_traces.json"))
 	env.sendLogs(loadLogsFixture(t, "orphans_logs.json"))
-	assert.Empty(t, env.srv.requests())
+	assert.Empty(t, env.requests())
 
-	// Shutting the traces side down first changes nothing: the instance
-	// lives until its last component stops.
-	require.NoError(t, env.traces.Shutdown(context.Background()))
-	assert.Empty(t, env.srv.requests())
-	require.NoError(t, env.logs.Shutdown(context.Background()))
+	env.shutdown()
 
 	logs := env.spanLogs()
 	require.Contains(t, logs, spanC)
@@ -570,67 +646,10 @@ func TestLogsJoinShutdownFlushes(t *testing.T) {
 
 // TestLogsJoinExpiryLoop runs the real ticker (no fake clock).
 func TestLogsJoinExpiryLoop(t *testing.T) {
-	env := newJoinEnvClock(t, func(c *Config) { c.LogsJoin.Window = 30 * time.Millisecond }, true)
+	env := newJoinEnvClock(t, func(c *Config) { c.Window = 30 * time.Millisecond }, true)
 	env.sendTraces(loadTracesFixture(t, "streaming_traces.json"))
-	require.Eventually(t, func() bool { return len(env.srv.requests()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return len(env.requests()) == 1 }, 5*time.Second, 5*time.Millisecond)
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_spans_without_content", "reason=expired"))
-}
-
-// TestNoLogsPipelineNothingWaits: with only a traces pipeline the exporter
-// is exactly the traces exporter: model-call spans without content leave
-// at once and untouched.
-func TestNoLogsPipelineNothingWaits(t *testing.T) {
-	srv := okServer(t)
-	cfg := testConfig(srv.URL)
-	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
-	te, err := NewFactory().CreateTraces(context.Background(), newTestEnv(t, cfg).set, cfg)
-	require.NoError(t, err)
-	require.Nil(t, te.(*tracesSide).s.join.Load())
-	require.NoError(t, te.Start(context.Background(), componenttest.NewNopHost()))
-	defer func() { require.NoError(t, te.Shutdown(context.Background())) }()
-
-	td := loadTracesFixture(t, "streaming_traces.json")
-	td.MarkReadOnly()
-	require.NoError(t, te.ConsumeTraces(context.Background(), td))
-	require.Len(t, srv.requests(), 1)
-	var arr []map[string]any
-	require.NoError(t, json.Unmarshal(srv.requests()[0].body, &arr))
-	assert.NotContains(t, warningsOf(arr[0]), "prompt/completion")
-}
-
-// TestSharedInstances: one instance per config, reference-counted.
-func TestSharedInstances(t *testing.T) {
-	f := NewFactory()
-	set := newTestEnv(t, testConfig("http://localhost")).set
-	cfg1, cfg2 := testConfig("http://localhost"), testConfig("http://localhost")
-	t1, err := f.CreateTraces(context.Background(), set, cfg1)
-	require.NoError(t, err)
-	l1, err := f.CreateLogs(context.Background(), set, cfg1)
-	require.NoError(t, err)
-	t2, err := f.CreateTraces(context.Background(), set, cfg2)
-	require.NoError(t, err)
-	assert.Same(t, t1.(*tracesSide).s, l1.(*logsSide).s)
-	assert.NotSame(t, t1.(*tracesSide).s, t2.(*tracesSide).s)
-	assert.Nil(t, t2.(*tracesSide).s.join.Load(), "cfg2 has no logs pipeline")
-
-	host := componenttest.NewNopHost()
-	for _, c := range []interface {
-		Start(context.Context, component.Host) error
-	}{t1, l1, t2} {
-		require.NoError(t, c.Start(context.Background(), host))
-	}
-	require.NoError(t, t1.Shutdown(context.Background()))
-	require.NoError(t, t1.Shutdown(context.Background()), "a second Shutdown is a no-op")
-	sharedExporters.mu.Lock()
-	_, live := sharedExporters.m[cfg1]
-	sharedExporters.mu.Unlock()
-	assert.True(t, live, "the logs side still holds the instance")
-	require.NoError(t, l1.Shutdown(context.Background()))
-	require.NoError(t, t2.Shutdown(context.Background()))
-	sharedExporters.mu.Lock()
-	defer sharedExporters.mu.Unlock()
-	assert.NotContains(t, sharedExporters.m, cfg1)
-	assert.NotContains(t, sharedExporters.m, cfg2)
 }
 
 // TestLogsJoinKeepsContextValues: spans released later are forwarded with
@@ -640,24 +659,24 @@ func TestLogsJoinKeepsContextValues(t *testing.T) {
 	type ctxKey struct{}
 	var got []context.Context
 	var mu sync.Mutex
-	j := newLogsJoin(defaultLogsJoinConfig(), func(ctx context.Context, _ ptrace.Traces) error {
+	j := New(DefaultConfig(20000), func(ctx context.Context, _ ptrace.Traces) error {
 		mu.Lock()
 		got = append(got, ctx)
 		mu.Unlock()
 		return nil
-	}, newTestTelemetry(t), zapNop())
+	}, nopTelemetry(t), zap.NewNop())
 	clock := newFakeClock()
 	j.now = clock.Now
 
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "tenant-a"))
-	require.NoError(t, j.consumeTraces(ctx, manyChatSpans(2)))
+	require.NoError(t, j.ConsumeTraces(ctx, manyChatSpans(2)))
 	cancel()
-	clock.Advance(defaultJoinWindow)
+	clock.Advance(defaultWindow)
 	j.expire()
 	require.Len(t, got, 1, "spans of one call leave together")
 	assert.Equal(t, "tenant-a", got[0].Value(ctxKey{}))
 	assert.NoError(t, got[0].Err())
-	require.NoError(t, j.shutdown(context.Background()))
+	require.NoError(t, j.Shutdown(context.Background()))
 }
 
 func TestClassifyRecord(t *testing.T) {
@@ -700,8 +719,8 @@ func TestClassifyRecord(t *testing.T) {
 }
 
 func TestOrderRecords(t *testing.T) {
-	in := func(name string, ts uint64, f func(r *joinRecord)) joinRecord {
-		r := joinRecord{name: name, kind: recInput, ts: ts}
+	in := func(name string, ts uint64, f func(r *record)) record {
+		r := record{name: name, kind: recInput, ts: ts}
 		if name == evChoice {
 			r.kind = recChoice
 		}
@@ -711,15 +730,15 @@ func TestOrderRecords(t *testing.T) {
 		return r
 	}
 	var seq uint64
-	next := func(r joinRecord) joinRecord { r.seq = seq; seq++; return r }
-	recs := []joinRecord{
-		next(in(evChoice, 9, func(r *joinRecord) { r.index = 1 })),
-		next(in(evToolMessage, 5, func(r *joinRecord) { r.toolID = "b" })),
-		next(in(evToolMessage, 5, func(r *joinRecord) { r.toolID = "a" })),
+	next := func(r record) record { r.seq = seq; seq++; return r }
+	recs := []record{
+		next(in(evChoice, 9, func(r *record) { r.index = 1 })),
+		next(in(evToolMessage, 5, func(r *record) { r.toolID = "b" })),
+		next(in(evToolMessage, 5, func(r *record) { r.toolID = "a" })),
 		next(in(evUserMessage, 5, nil)),
-		next(in(evAssistantMessage, 5, func(r *joinRecord) { r.callIDs = []string{"a", "b"} })),
-		next(in(evSystemMessage, 5, func(r *joinRecord) { r.system = true })),
-		next(in(evChoice, 9, func(r *joinRecord) { r.index = 0 })),
+		next(in(evAssistantMessage, 5, func(r *record) { r.callIDs = []string{"a", "b"} })),
+		next(in(evSystemMessage, 5, func(r *record) { r.system = true })),
+		next(in(evChoice, 9, func(r *record) { r.index = 0 })),
 		next(in(evUserMessage, 7, nil)), // a later timestamp wins over arrival
 	}
 	orderRecords(recs)
