@@ -87,6 +87,12 @@ type Result struct {
 	// Problems lists each distinct problem once (e.g. "span dropped: all-zero
 	// trace id"), suitable for one log line per batch.
 	Problems []string
+	// Facts (TranslateWith only) are the trace-level facts of every span
+	// translated, in the order of Logs, for the caller to remember.
+	Facts []SpanFact
+	// FromPrior (TranslateWith only) counts the span logs whose trace had
+	// prior facts.
+	FromPrior int
 }
 
 // SourceRef locates a span log's source span inside the translated

@@ -18,6 +18,12 @@ type spanKey struct {
 // malformed input: spans without usable ids are dropped and counted, every
 // other oddity is repaired and noted in the span's warnings.
 func (t *Translator) Translate(td ptrace.Traces) *Result {
+	return t.translate(td, nil)
+}
+
+// translate is Translate and TranslateWith: prior (optional) supplies the
+// facts of spans of the batch's traces that were translated before.
+func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 	res := &Result{Dropped: map[DropReason]int{}}
 	v := newSpanView(&t.opts)
 	v.providerIDs = t.providerIDs
@@ -58,7 +64,14 @@ func (t *Translator) Translate(td ptrace.Traces) *Result {
 			}
 		}
 	}
-	t.linkBatch(res.Logs, facts)
+	if prior == nil {
+		t.linkBatch(res.Logs, facts)
+	} else {
+		res.Facts = factsOf(res.Logs, facts)
+		logs, all, n := priorLinks(res.Logs, facts, prior)
+		res.FromPrior = n
+		t.linkBatch(logs, all)
+	}
 	res.Problems = problems(res)
 	return res
 }
