@@ -33,7 +33,7 @@ import (
 // Tests of the logs join with the real translator behind it: what a
 // forwarded batch becomes is the span-log JSON an ingest server would
 // receive. Fixtures in testdata/logsjoin follow what
-// @opentelemetry/instrumentation-openai emits (docs/genai-conventions §8):
+// @opentelemetry/instrumentation-openai emits (docs/conventions.md §8.2):
 // one record per message, bodies {content}, {tool_calls}, {id, content},
 // {index, finish_reason, message}, input records sharing one timestamp,
 // and operation.details records for the Responses API.

@@ -43,9 +43,10 @@ const (
 	kindStringOrArray
 )
 
-// fieldKinds types the documented fields (ingest API reference §1.3).
-// Fields not listed are accepted with any value, as the API accepts every
-// Create-span field.
+// fieldKinds types the fields of a span log (docs/conventions.md §1) and
+// the other Create-span fields Respan's ingest API documents. Fields not
+// listed are accepted with any value, as the API accepts every Create-span
+// field.
 var fieldKinds = map[string]fieldKind{
 	"trace_unique_id":        kindString,
 	"span_unique_id":         kindString,
