@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/respanai/respanexporter/internal/genai"
 	"github.com/respanai/respanexporter/internal/metadata"
 )
 
@@ -86,7 +87,7 @@ var boundNames = [numBounds]string{"max_spans", "max_bytes"}
 // without the content it waited for. See docs/logs-join.md for
 // the translator hook that turns it into span-log warnings; until then it
 // reaches the span log's metadata as a leftover attribute.
-const AttrExporterWarnings = "respan.exporter.warnings"
+const AttrExporterWarnings = genai.ExporterWarnings
 
 // origin is the context the spans of one ConsumeTraces call are forwarded
 // with once they stop waiting: its values (client metadata, used by

@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // The logs signal. The official GenAI instrumentations
@@ -102,22 +104,22 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Event names of the GenAI conventions (semconv ≤ v1.36 per-message
-// events, v1.26 content events, and the current operation-details event).
+// Event names and content keys of the GenAI conventions (one home, shared
+// with the translator: internal/genai).
 const (
-	evSystemMessage    = "gen_ai.system.message"
-	evUserMessage      = "gen_ai.user.message"
-	evAssistantMessage = "gen_ai.assistant.message"
-	evToolMessage      = "gen_ai.tool.message"
-	evChoice           = "gen_ai.choice"
-	evContentPrompt    = "gen_ai.content.prompt"
-	evContentComplete  = "gen_ai.content.completion"
-	evOperationDetails = "gen_ai.client.inference.operation.details"
+	evSystemMessage    = genai.EventSystemMessage
+	evUserMessage      = genai.EventUserMessage
+	evAssistantMessage = genai.EventAssistantMessage
+	evToolMessage      = genai.EventToolMessage
+	evChoice           = genai.EventChoice
+	evContentPrompt    = genai.EventContentPrompt
+	evContentComplete  = genai.EventContentCompletion
+	evOperationDetails = genai.EventOperationDetails
 
-	attrInputMessages      = "gen_ai.input.messages"
-	attrOutputMessages     = "gen_ai.output.messages"
-	attrSystemInstructions = "gen_ai.system_instructions"
-	attrEventContent       = "gen_ai.event.content"
+	attrInputMessages      = genai.InputMessages
+	attrOutputMessages     = genai.OutputMessages
+	attrSystemInstructions = genai.SystemInstructions
+	attrEventContent       = genai.EventContent
 )
 
 // recKind is the part a content record plays in a call.
@@ -420,35 +422,8 @@ func awaitsContent(span ptrace.Span) bool {
 }
 
 // spanHasContent reports whether a span already carries messages in any
-// convention the translator reads. gen_ai.system_instructions alone does
-// not count: instrumentation-openai puts the Responses API's instructions
-// on the span and the messages on records.
-func spanHasContent(span ptrace.Span) bool {
-	found := false
-	span.Attributes().Range(func(k string, _ pcommon.Value) bool {
-		switch k {
-		case attrInputMessages, attrOutputMessages, "gen_ai.prompt", "gen_ai.completion",
-			"input.value", "output.value", "ai.prompt", "ai.prompt.messages", "ai.response.text":
-			found = true
-		default:
-			found = strings.HasPrefix(k, "gen_ai.prompt.") || strings.HasPrefix(k, "gen_ai.completion.") ||
-				strings.HasPrefix(k, "llm.input_messages.") || strings.HasPrefix(k, "llm.output_messages.")
-		}
-		return !found
-	})
-	if found {
-		return true
-	}
-	evs := span.Events()
-	for i := 0; i < evs.Len(); i++ {
-		switch evs.At(i).Name() {
-		case evSystemMessage, evUserMessage, evAssistantMessage, evToolMessage, evChoice,
-			evContentPrompt, evContentComplete, evOperationDetails:
-			return true
-		}
-	}
-	return false
-}
+// convention the translator reads (genai.SpanHasContent).
+func spanHasContent(span ptrace.Span) bool { return genai.SpanHasContent(span) }
 
 // expectedChoices is how many gen_ai.choice records complete a call: one
 // per finish reason the span reports (instrumentations set one per

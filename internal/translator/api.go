@@ -2,6 +2,8 @@ package translator
 
 import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // MetadataMode controls which attributes are copied into a span log's metadata.
@@ -47,7 +49,7 @@ type Options struct {
 // ExporterWarningsAttribute is a span attribute (string or list of strings)
 // through which the exporter itself adds notes to a span log's warnings,
 // e.g. when the logs join sent a span without the content it waited for.
-const ExporterWarningsAttribute = "respan.exporter.warnings"
+const ExporterWarningsAttribute = genai.ExporterWarnings
 
 // TruncationMarker ends every value the translator had to cut.
 const TruncationMarker = "…[truncated by respan exporter]"

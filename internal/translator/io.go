@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // contentText turns a content attribute into the JSON text Respan wants in
@@ -133,7 +135,7 @@ func messagesText(v *spanView, msgs []Message, single bool) string {
 // systemPromptMessage returns a system message from gen_ai.system_instructions
 // or Strands' gen_ai.agent.system_prompt, or nil.
 func systemPromptMessage(v *spanView) *Message {
-	if val, ok := v.get("gen_ai.system_instructions"); ok {
+	if val, ok := v.get(genai.SystemInstructions); ok {
 		msgs := messagesFromAny(v, structured(val), "system")
 		var parts []string
 		for _, m := range msgs {
@@ -167,15 +169,15 @@ func prependSystem(sys *Message, msgs []Message) []Message {
 // model calls (workflow, task, agent, tool, …).
 func nonModelInput(v *spanView, logType string) (string, bool) {
 	if s, ok := firstContent(v, "langfuse.observation.input", "traceloop.entity.input", "input.value",
-		"gen_ai.tool.call.arguments", "ai.toolCall.args", "gcp.vertex.agent.tool_call_args", "tool_arguments"); ok {
+		genai.ToolCallArguments, "ai.toolCall.args", "gcp.vertex.agent.tool_call_args", "tool_arguments"); ok {
 		return s, true
 	}
 	if logType == "tool" {
-		if s, ok := eventAttrContent(v, "gen_ai.tool.message", "content"); ok {
+		if s, ok := eventAttrContent(v, genai.EventToolMessage, "content"); ok {
 			return s, true
 		}
 	}
-	if val, ok := v.get("gen_ai.input.messages"); ok {
+	if val, ok := v.get(genai.InputMessages); ok {
 		if msgs := prependSystem(systemPromptMessage(v), messagesFromAny(v, structured(val), "user")); len(msgs) > 0 {
 			return messagesText(v, msgs, false), true
 		}
@@ -206,10 +208,10 @@ func nonModelInput(v *spanView, logType string) (string, bool) {
 // nonModelOutput implements §4's output precedence for non-model spans.
 func nonModelOutput(v *spanView, logType string) (string, bool) {
 	if s, ok := firstContent(v, "langfuse.observation.output", "traceloop.entity.output", "output.value",
-		"gen_ai.tool.call.result", "ai.toolCall.result", "gcp.vertex.agent.tool_response", "tool_response"); ok {
+		genai.ToolCallResult, "ai.toolCall.result", "gcp.vertex.agent.tool_response", "tool_response"); ok {
 		return s, true
 	}
-	if val, ok := v.get("gen_ai.output.messages"); ok {
+	if val, ok := v.get(genai.OutputMessages); ok {
 		if msgs := messagesFromAny(v, structured(val), "assistant"); len(msgs) > 0 {
 			return messagesText(v, msgs, true), true
 		}
@@ -244,7 +246,7 @@ func eventAttrContent(v *spanView, name, attr string) (string, bool) {
 		if e.Name() != name {
 			continue
 		}
-		for _, k := range []string{attr, "gen_ai.event.content"} {
+		for _, k := range []string{attr, genai.EventContent} {
 			if val, ok := e.Attributes().Get(k); ok {
 				if s, ok := contentText(v, k, val); ok {
 					return s, true
@@ -261,10 +263,10 @@ func toolChoiceEventOutput(v *spanView) (string, bool) {
 	events := v.span.Events()
 	for i := events.Len() - 1; i >= 0; i-- {
 		e := events.At(i)
-		if e.Name() != "gen_ai.choice" {
+		if e.Name() != evChoice {
 			continue
 		}
-		for _, k := range []string{"message", "content", "gen_ai.event.content"} {
+		for _, k := range []string{"message", "content", genai.EventContent} {
 			val, ok := e.Attributes().Get(k)
 			if !ok {
 				continue

@@ -1,6 +1,10 @@
 package translator
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/respanai/respanexporter/internal/genai"
+)
 
 // knownLogTypes is Respan's log_type enumeration (Python SDK LogType).
 var knownLogTypes = map[string]bool{
@@ -88,7 +92,7 @@ func decideLogType(v *spanView) string {
 		}
 	}
 	// 5. OTel GenAI operation name (spec and widespread non-spec values).
-	if op := strings.ToLower(v.str("gen_ai.operation.name")); op != "" {
+	if op := strings.ToLower(v.str(genai.OperationName)); op != "" {
 		switch op {
 		case "chat", "generate_content", "generate", "realtime":
 			return "chat"

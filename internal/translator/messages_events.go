@@ -6,28 +6,30 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // Span-event messages (§2.2, §5.4.4).
 
 const (
-	evOperationDetails = "gen_ai.client.inference.operation.details"
-	evContentPrompt    = "gen_ai.content.prompt"
-	evContentComplete  = "gen_ai.content.completion"
-	evChoice           = "gen_ai.choice"
+	evOperationDetails = genai.EventOperationDetails
+	evContentPrompt    = genai.EventContentPrompt
+	evContentComplete  = genai.EventContentCompletion
+	evChoice           = genai.EventChoice
 )
 
 // eventRole returns the role implied by a per-message event name, "" when
 // the event is not an input message event.
 func eventRole(name string) string {
 	switch name {
-	case "gen_ai.system.message":
+	case genai.EventSystemMessage:
 		return "system"
-	case "gen_ai.user.message":
+	case genai.EventUserMessage:
 		return "user"
-	case "gen_ai.assistant.message":
+	case genai.EventAssistantMessage:
 		return "assistant"
-	case "gen_ai.tool.message":
+	case genai.EventToolMessage:
 		return "tool"
 	}
 	return ""
@@ -49,7 +51,7 @@ func eventIndex(ev ptrace.SpanEvent) int64 {
 			return n
 		}
 	}
-	if val, ok := attrs.Get("gen_ai.event.content"); ok && val.Type() == pcommon.ValueTypeStr {
+	if val, ok := attrs.Get(genai.EventContent); ok && val.Type() == pcommon.ValueTypeStr {
 		s := val.Str()
 		// Cheap look before a decode: only bodies that mention an index.
 		if strings.Contains(s, `"index"`) && len(s) < 1<<20 {
@@ -98,7 +100,7 @@ func sortedEvents(span ptrace.Span, keep func(name string) bool, withIndex bool)
 // present, else the event attributes.
 func (c *msgConv) eventBody(ev ptrace.SpanEvent) map[string]any {
 	attrs := ev.Attributes()
-	if val, ok := attrs.Get("gen_ai.event.content"); ok {
+	if val, ok := attrs.Get(genai.EventContent); ok {
 		switch d := structured(val).(type) {
 		case map[string]any:
 			return d
@@ -113,7 +115,7 @@ func (c *msgConv) eventBody(ev ptrace.SpanEvent) map[string]any {
 	}
 	body := make(map[string]any, attrs.Len())
 	attrs.Range(func(k string, val pcommon.Value) bool {
-		if k != "gen_ai.system" && k != "gen_ai.event.content" && k != "event.name" {
+		if k != "gen_ai.system" && k != genai.EventContent && k != "event.name" {
 			body[k] = valueToAny(val)
 		}
 		return true
@@ -153,7 +155,7 @@ func (c *msgConv) eventMessages(input bool) []Message {
 		if len(out) > 0 {
 			return out
 		}
-		return c.contentEvents(evContentPrompt, "gen_ai.prompt", "user")
+		return c.contentEvents(evContentPrompt, genai.Prompt, "user")
 	}
 	refs := sortedEvents(span, func(n string) bool { return n == evChoice }, true)
 	for _, r := range refs {
@@ -165,7 +167,7 @@ func (c *msgConv) eventMessages(input bool) []Message {
 	if len(out) > 0 {
 		return out
 	}
-	return c.contentEvents(evContentComplete, "gen_ai.completion", "assistant")
+	return c.contentEvents(evContentComplete, genai.Completion, "assistant")
 }
 
 func (c *msgConv) inputEventMessage(ev ptrace.SpanEvent) []Message {

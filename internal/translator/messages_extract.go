@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // Source selection for prompt_messages / completion_message (§4).
@@ -20,21 +22,21 @@ func extractPromptMessages(v *spanView) []Message {
 func (c *msgConv) promptMessages() []Message {
 	v := c.v
 	var sys []Message
-	if val, ok := v.get("gen_ai.system_instructions"); ok {
+	if val, ok := v.get(genai.SystemInstructions); ok {
 		sys = c.systemInstructions(valueToAny(val))
 	}
 	// [SC] gen_ai.input.messages.
-	if val, ok := v.get("gen_ai.input.messages"); ok {
+	if val, ok := v.get(genai.InputMessages); ok {
 		if msgs := c.fromAny(valueToAny(val), "user", 0); len(msgs) > 0 {
 			return withSystem(sys, msgs)
 		}
 	}
 	// [SC] operation.details span events (merged).
-	if evSys := c.operationDetails("gen_ai.system_instructions"); len(evSys) > 0 && len(sys) == 0 {
+	if evSys := c.operationDetails(genai.SystemInstructions); len(evSys) > 0 && len(sys) == 0 {
 		sys = c.systemInstructions(evSys[0])
 	}
 	var msgs []Message
-	for _, x := range c.operationDetails("gen_ai.input.messages") {
+	for _, x := range c.operationDetails(genai.InputMessages) {
 		msgs = append(msgs, c.fromAny(x, "user", 0)...)
 	}
 	if len(msgs) > 0 {
@@ -60,11 +62,11 @@ func (c *msgConv) promptMessages() []Message {
 	}
 	// [SC-old] message events, then gen_ai.content.prompt events.
 	if msgs := c.eventMessages(true); len(msgs) > 0 {
-		v.consume("gen_ai.prompt") // OpenLIT duplicates the event on the span
+		v.consume(genai.Prompt) // OpenLIT duplicates the event on the span
 		return msgs
 	}
 	// span attribute gen_ai.prompt.
-	if val, ok := v.get("gen_ai.prompt"); ok {
+	if val, ok := v.get(genai.Prompt); ok {
 		if msgs := c.promptValue(val); len(msgs) > 0 {
 			return msgs
 		}
@@ -283,13 +285,13 @@ func extractCompletionMessages(v *spanView) []Message {
 
 func (c *msgConv) completionMessages() []Message {
 	v := c.v
-	if val, ok := v.get("gen_ai.output.messages"); ok {
+	if val, ok := v.get(genai.OutputMessages); ok {
 		if msgs := c.fromAny(valueToAny(val), "assistant", 0); len(msgs) > 0 {
 			return msgs
 		}
 	}
 	var msgs []Message
-	for i, x := range c.operationDetails("gen_ai.output.messages") {
+	for i, x := range c.operationDetails(genai.OutputMessages) {
 		part := c.fromAny(x, "assistant", 0)
 		// The Responses API in streaming mode logs one record per output
 		// item: items of later records continue the same choice. Several
@@ -316,10 +318,10 @@ func (c *msgConv) completionMessages() []Message {
 		return msgs
 	}
 	if msgs := c.eventMessages(false); len(msgs) > 0 {
-		v.consume("gen_ai.completion")
+		v.consume(genai.Completion)
 		return msgs
 	}
-	if val, ok := v.get("gen_ai.completion"); ok {
+	if val, ok := v.get(genai.Completion); ok {
 		if msgs := c.completionValue(val); len(msgs) > 0 {
 			return msgs
 		}

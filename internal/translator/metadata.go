@@ -6,6 +6,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // metadataRenames gives short, stable metadata names to attributes that
@@ -18,7 +20,7 @@ var metadataRenames = map[string]string{
 	"gen_ai.agent.tools":                            "agent_tools",
 	"gen_ai.response.id":                            "response_id",
 	"ai.response.id":                                "response_id",
-	"gen_ai.response.finish_reasons":                "finish_reasons",
+	genai.FinishReasons:                             "finish_reasons",
 	"ai.response.finishReason":                      "finish_reason",
 	"gen_ai.request.seed":                           "seed",
 	"gen_ai.request.top_k":                          "top_k",
@@ -78,9 +80,9 @@ var ignoredAttributes = map[string]bool{
 // contentAttributes are mapped into input/output/messages and never copied
 // to metadata (that would double the payload).
 var contentAttributes = map[string]bool{
-	"gen_ai.input.messages": true, "gen_ai.output.messages": true, "gen_ai.system_instructions": true,
-	"gen_ai.tool.definitions": true, "gen_ai.prompt": true, "gen_ai.completion": true,
-	"gen_ai.tool.call.arguments": true, "gen_ai.tool.call.result": true,
+	genai.InputMessages: true, genai.OutputMessages: true, genai.SystemInstructions: true,
+	genai.ToolDefinitions: true, genai.Prompt: true, genai.Completion: true,
+	genai.ToolCallArguments: true, genai.ToolCallResult: true,
 	"traceloop.entity.input": true, "traceloop.entity.output": true,
 	"input.value": true, "output.value": true,
 	"ai.prompt": true, "ai.prompt.messages": true, "ai.prompt.tools": true, "ai.prompt.toolChoice": true,

@@ -6,6 +6,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // spanFacts is what the batch-level pass needs to know about a span.
@@ -252,7 +254,7 @@ func applyEventMetadata(v *spanView) {
 	events := v.span.Events()
 	for i := 0; i < events.Len(); i++ {
 		e := events.At(i)
-		if e.Name() != "gen_ai.choice" {
+		if e.Name() != evChoice {
 			continue
 		}
 		if val, ok := e.Attributes().Get("finish_reason"); ok {
@@ -310,7 +312,7 @@ func cachedExtractTools(v *spanView, sl *SpanLog) {
 }
 
 var (
-	toolKeys     = []string{"gen_ai.tool.definitions", "ai.prompt.tools", "llm.invocation_parameters"}
+	toolKeys     = []string{genai.ToolDefinitions, "ai.prompt.tools", "llm.invocation_parameters"}
 	toolPrefixes = []string{"llm.tools.", "llm.request.functions."}
 )
 

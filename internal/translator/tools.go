@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // Tool definitions and tool_choice (§4 rows `tools`, `tool_choice`).
@@ -16,7 +18,7 @@ const maxTools = 1024
 // first §4 source present; nil when none.
 func extractTools(v *spanView) []any {
 	// [SC] gen_ai.tool.definitions.
-	if val, ok := v.get("gen_ai.tool.definitions"); ok {
+	if val, ok := v.get(genai.ToolDefinitions); ok {
 		if out := normaliseToolList(v, structured(val)); len(out) > 0 {
 			return out
 		}
