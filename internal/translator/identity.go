@@ -45,26 +45,23 @@ var (
 // decoded OpenInference "metadata" JSON, consulted after the attributes.
 func readIdentifiers(v *spanView, oiMeta map[string]any) identifiers {
 	id := identifiers{
-		customer:   v.firstStr(customerKeys...),
-		email:      v.firstStr(emailKeys...),
-		name:       v.firstStr(nameKeys...),
-		thread:     v.firstStr(threadKeys...),
-		traceGroup: v.firstStr(traceGroupKeys...),
+		customer:   v.firstString(customerKeys...),
+		email:      v.firstString(emailKeys...),
+		name:       v.firstString(nameKeys...),
+		thread:     v.firstString(threadKeys...),
+		traceGroup: v.firstString(traceGroupKeys...),
 	}
 	if id.customer == "" && oiMeta != nil {
-		id.customer = firstMapString(oiMeta, "user_id", "customer_id", "customer_identifier")
+		id.customer = mStr(oiMeta, "user_id", "customer_id", "customer_identifier")
 	}
 	if id.customer == "" {
-		id.customer = v.firstStr(customerFallbackKeys...)
-	}
-	for _, k := range customerFallbackKeys {
-		v.consume(k)
+		id.customer = v.firstString(customerFallbackKeys...)
 	}
 	if id.thread == "" && oiMeta != nil {
-		id.thread = firstMapString(oiMeta, "thread_id", "session_id", "thread_identifier")
+		id.thread = mStr(oiMeta, "thread_id", "session_id", "thread_identifier")
 	}
 	if id.thread == "" {
-		id.thread = v.firstStr(threadFallbackKeys...)
+		id.thread = v.firstString(threadFallbackKeys...)
 	}
 	// Respan stores at most 254 characters of a customer identifier.
 	id.customer = truncateRunes(id.customer, 254)
@@ -72,21 +69,12 @@ func readIdentifiers(v *spanView, oiMeta map[string]any) identifiers {
 	id.traceGroup = truncateRunes(id.traceGroup, 255)
 	id.email = truncateRunes(id.email, 255)
 	id.name = truncateRunes(id.name, 255)
-	// firstStr consumed every spelling it looked at; the fallbacks are only
-	// looked at when needed, so consume them here.
-	for _, k := range threadFallbackKeys {
-		v.consume(k)
+	// Every spelling of an identifier is consumed, used or not (fallbacks
+	// included), so none reappears as leftover metadata.
+	for _, keys := range [][]string{customerKeys, emailKeys, nameKeys, threadKeys, traceGroupKeys, customerFallbackKeys, threadFallbackKeys} {
+		v.consumeAll(keys...)
 	}
 	return id
-}
-
-func firstMapString(m map[string]any, keys ...string) string {
-	for _, k := range keys {
-		if s := asString(m[k]); s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // fill copies each empty field from other.

@@ -79,18 +79,19 @@ func (v *spanView) capJSONText(s string) string {
 	return quoteString(cut)
 }
 
-// firstContent returns the first present, non-placeholder content attribute.
+// firstContent returns the first present, non-placeholder content
+// attribute. Every key of the list is consumed.
 func firstContent(v *spanView, keys ...string) (string, bool) {
+	text, found := "", false
 	for _, k := range keys {
-		val, ok := v.get(k)
-		if !ok {
-			continue
-		}
-		if s, ok := contentText(v, k, val); ok {
-			return s, true
+		if val, ok := v.peek(k); ok {
+			if text, found = contentText(v, k, val); found {
+				break
+			}
 		}
 	}
-	return "", false
+	v.consumeAll(keys...)
+	return text, found
 }
 
 // maxDeferredEstimate is how large the worst-case encoding of deferred

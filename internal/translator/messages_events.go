@@ -47,7 +47,7 @@ type evRef struct {
 func eventIndex(ev ptrace.SpanEvent) int64 {
 	attrs := ev.Attributes()
 	if val, ok := attrs.Get("index"); ok {
-		if n, ok := anyInt(valueToAny(val)); ok {
+		if n, ok := valueCount(val); ok {
 			return n
 		}
 	}

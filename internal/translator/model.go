@@ -15,15 +15,7 @@ var modelKeys = []string{
 // decideModel returns the model (§4) and records the requested model in
 // metadata when a different one answered.
 func decideModel(v *spanView) string {
-	model := ""
-	for _, k := range modelKeys {
-		if val, ok := v.peek(k); ok {
-			if s := valueString(val); s != "" {
-				model = s
-				break
-			}
-		}
-	}
+	model := v.firstString(modelKeys...)
 	if model == "" {
 		model = modelFromJSONAttrs(v)
 	}
@@ -32,9 +24,7 @@ func decideModel(v *spanView) string {
 			model = valueString(val)
 		}
 	}
-	for _, k := range modelKeys {
-		v.consume(k)
-	}
+	v.consumeAll(modelKeys...)
 	if req, ok := v.peek("gen_ai.request.model"); ok {
 		if r := valueString(req); r != "" && r != model {
 			v.setMeta("request_model", r)

@@ -2,6 +2,8 @@ package translator
 
 import (
 	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 // modelParams are request parameters (§4). On model-call spans they become
@@ -17,13 +19,14 @@ type modelParams struct {
 
 func readFloatParam(v *spanView, keys []string, inv map[string]any, invKeys ...string) OptFloat {
 	var out OptFloat
-	for _, k := range keys {
-		if val, ok := v.get(k); ok && !out.Set {
-			if f, ok := anyFloat(valueToAny(val)); ok {
-				out = someFloat(f)
-			}
+	v.first(keys, func(val pcommon.Value) bool {
+		f, ok := valueFloat(val)
+		if ok {
+			out = someFloat(f)
 		}
-	}
+		return ok
+	})
+	v.consumeAll(keys...)
 	for _, k := range invKeys {
 		if out.Set || inv == nil {
 			break
@@ -51,7 +54,7 @@ func readParams(v *spanView, logType string, inv map[string]any, latency float64
 	// max_tokens: drop ≤ 0 (OpenLIT writes -1 for "unset").
 	for _, k := range []string{"gen_ai.request.max_tokens", "gen_ai.request.max_completion_tokens", "llm.request.max_tokens"} {
 		if val, ok := v.get(k); ok && !p.maxTokens.Set {
-			if n, ok := anyInt(valueToAny(val)); ok && n > 0 {
+			if n, ok := valueCount(val); ok && n > 0 {
 				p.maxTokens = someInt(n)
 			}
 		}
@@ -105,13 +108,13 @@ func readParams(v *spanView, logType string, inv map[string]any, latency float64
 func readTTFT(v *spanView, latency float64) OptFloat {
 	for _, k := range []string{"gen_ai.response.time_to_first_chunk", "gen_ai.client.operation.time_to_first_chunk"} {
 		if val, ok := v.get(k); ok {
-			if f, ok := anyFloat(valueToAny(val)); ok && f > 0 {
+			if f, ok := valueFloat(val); ok && f > 0 {
 				return someFloat(f)
 			}
 		}
 	}
 	if val, ok := v.get("ai.response.msToFirstChunk"); ok {
-		if f, ok := anyFloat(valueToAny(val)); ok && f > 0 {
+		if f, ok := valueFloat(val); ok && f > 0 {
 			return someFloat(f / 1000)
 		}
 	}
@@ -120,14 +123,14 @@ func readTTFT(v *spanView, latency float64) OptFloat {
 		e := events.At(i)
 		if e.Name() == "ai.stream.firstChunk" {
 			if val, ok := e.Attributes().Get("ai.response.msToFirstChunk"); ok {
-				if f, ok := anyFloat(valueToAny(val)); ok && f > 0 {
+				if f, ok := valueFloat(val); ok && f > 0 {
 					return someFloat(f / 1000)
 				}
 			}
 		}
 	}
 	if val, ok := v.get("gen_ai.server.time_to_first_token"); ok {
-		if f, ok := anyFloat(valueToAny(val)); ok && f > 0 {
+		if f, ok := valueFloat(val); ok && f > 0 {
 			if strings.HasPrefix(v.scopeName, "strands") || (latency > 0 && f > latency) {
 				f /= 1000
 			}

@@ -91,15 +91,9 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 
 	oiMeta := jsonAttrMap(v, "metadata")
 	facts.ids = readIdentifiers(v, oiMeta)
-	facts.workflow = v.firstStr("traceloop.workflow.name", "gen_ai.workflow.name")
-	for _, k := range workflowMarkerKeys {
-		if val, ok := v.peek(k); ok {
-			if s := valueString(val); s != "" {
-				facts.marker = s
-				break
-			}
-		}
-	}
+	facts.workflow = v.firstString("traceloop.workflow.name", "gen_ai.workflow.name")
+	v.consumeAll("traceloop.workflow.name", "gen_ai.workflow.name")
+	facts.marker = v.firstString(workflowMarkerKeys...)
 	sl.SpanPath = v.str("traceloop.entity.path")
 
 	// The exporter's logs join marks spans it sent without the content it
@@ -222,7 +216,7 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 		sl.Output = s
 	}
 	if logType == "tool" || logType == "handoff" {
-		if name := firstPresentString(v, "gen_ai.tool.name", "tool.name", "ai.toolCall.name"); name != "" {
+		if name := v.firstString("gen_ai.tool.name", "tool.name", "ai.toolCall.name"); name != "" {
 			sl.SpanTools = appendUnique(sl.SpanTools, name)
 		}
 	}

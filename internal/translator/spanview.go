@@ -164,18 +164,33 @@ func (v *spanView) str(key string) string {
 	return valueString(val)
 }
 
-// firstStr returns the first non-empty string among keys (§4 precedence).
-//
-// Every present key of the list is consumed, so that the other spellings of
-// the same field are not repeated as leftover metadata.
-func (v *spanView) firstStr(keys ...string) string {
-	out := ""
+// first is the mapping's one attribute look-up: the first of keys (a §4
+// precedence list) present on the span whose value accept takes; a nil
+// accept takes any present value. It never consumes anything. A mapping
+// that uses a field says so with consumeAll over all its spellings, so that
+// none of them is repeated as leftover metadata whichever one won.
+func (v *spanView) first(keys []string, accept func(pcommon.Value) bool) (pcommon.Value, bool) {
 	for _, k := range keys {
-		if s := v.str(k); s != "" && out == "" {
-			out = s
+		if ref, ok := v.idx[k]; ok && (accept == nil || accept(ref.val)) {
+			return ref.val, true
 		}
 	}
-	return out
+	return pcommon.Value{}, false
+}
+
+// firstString is first for string fields: the trimmed string of the first
+// key with a non-empty primitive value, "" when there is none.
+func (v *spanView) firstString(keys ...string) string {
+	s := ""
+	v.first(keys, func(val pcommon.Value) bool { s = valueString(val); return s != "" })
+	return s
+}
+
+// consumeAll marks every present key of keys as used.
+func (v *spanView) consumeAll(keys ...string) {
+	for _, k := range keys {
+		v.consume(k)
+	}
 }
 
 // consume marks a key as used without reading it.

@@ -38,7 +38,7 @@ func applyStatus(v *spanView, sl *SpanLog) {
 	code := 0
 	for _, k := range []string{"http.response.status_code", "http.status_code"} {
 		if val, ok := v.get(k); ok {
-			if n, ok := anyInt(valueToAny(val)); ok && validHTTPStatus(n) {
+			if n, ok := valueCount(val); ok && validHTTPStatus(n) {
 				code = int(n)
 				break
 			}

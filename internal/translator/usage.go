@@ -57,15 +57,14 @@ var (
 // are consumed so none reappears as leftover metadata.
 func firstCount(v *spanView, keys []string) OptInt {
 	var out OptInt
-	for _, k := range keys {
-		val, ok := v.get(k)
-		if !ok || out.Set {
-			continue
-		}
-		if n, ok := anyInt(valueToAny(val)); ok {
+	v.first(keys, func(val pcommon.Value) bool {
+		n, ok := valueCount(val)
+		if ok {
 			out = someInt(n)
 		}
-	}
+		return ok
+	})
+	v.consumeAll(keys...)
 	return out
 }
 
@@ -137,7 +136,7 @@ func readUsage(v *spanView) usage {
 		if !ok || u.cost.Set {
 			continue
 		}
-		if f, ok := anyFloat(valueToAny(val)); ok && f >= 0 {
+		if f, ok := valueFloat(val); ok && f >= 0 {
 			u.cost = someFloat(f)
 		}
 	}
@@ -176,7 +175,7 @@ const aggregatedUsagePrefix = "gen_ai.aggregated_usage."
 func readAggregatedUsage(v *spanView) map[string]any {
 	var out map[string]any
 	v.forPrefix(aggregatedUsagePrefix, func(rest string, val pcommon.Value) {
-		if n, ok := anyInt(valueToAny(val)); ok {
+		if n, ok := valueCount(val); ok {
 			if out == nil {
 				out = map[string]any{}
 			}

@@ -184,6 +184,36 @@ func anyInt(v any) (int64, bool) {
 	return 0, false
 }
 
+// valueCount is anyInt for an attribute value, read without converting it
+// to a Go tree first (the same rules: a count is a non-negative integer,
+// an integral-or-rounded finite double, or a decimal string).
+func valueCount(v pcommon.Value) (int64, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return v.Int(), v.Int() >= 0
+	case pcommon.ValueTypeDouble:
+		return floatToCount(v.Double())
+	case pcommon.ValueTypeStr:
+		return stringToCount(strings.TrimSpace(v.Str()))
+	case pcommon.ValueTypeBytes:
+		return anyInt(valueToAny(v))
+	}
+	return 0, false
+}
+
+// valueFloat is anyFloat for an attribute value.
+func valueFloat(v pcommon.Value) (float64, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return float64(v.Int()), true
+	case pcommon.ValueTypeDouble:
+		return v.Double(), !isBadFloat(v.Double())
+	case pcommon.ValueTypeStr, pcommon.ValueTypeBytes:
+		return anyFloat(valueToAny(v))
+	}
+	return 0, false
+}
+
 func floatToCount(f float64) (int64, bool) {
 	if isBadFloat(f) || f < 0 || f > math.MaxInt64/2 {
 		return 0, false
