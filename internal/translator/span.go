@@ -180,7 +180,7 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 		if len(prompt) > 0 {
 			sl.PromptMessages = prompt
 			if deferredFits(v, prompt) {
-				sl.inputMsgs = prompt
+				sl.inputMsgs = deferMessages(prompt, false)
 			} else {
 				sl.Input = messagesText(v, prompt, false)
 			}
@@ -193,7 +193,7 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 				sl.CompletionMessages = completions
 			}
 			if deferredFits(v, completions) {
-				sl.outputMsgs, sl.outputSingle = completions, true
+				sl.outputMsgs = deferMessages(completions, true)
 			} else {
 				sl.Output = messagesText(v, completions, true)
 			}

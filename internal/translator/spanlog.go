@@ -150,32 +150,62 @@ type SpanLog struct {
 	// Source locates the span this log came from.
 	Source SourceRef
 
-	// When Input/Output are empty and these are set, the field is the JSON
-	// text of these messages, written straight into the encoding (one pass,
-	// no intermediate string). See deferMessagesText.
 	// toolsJSON, when set, is the encoding of Tools (shared per batch).
-	toolsJSON    string
-	inputMsgs    []Message
-	outputMsgs   []Message
-	outputSingle bool
+	toolsJSON string
+	// inputMsgs and outputMsgs, when Input/Output are empty, give those
+	// fields as the JSON text of messages written at encode time.
+	inputMsgs, outputMsgs deferredMessages
+}
+
+// deferredMessages is an input or output field whose JSON text is the
+// encoding of messages, written straight into the request body when the
+// span log is encoded (one pass, no intermediate string). It is the only
+// lazy part of a span log: String gives the text on demand, and a span log
+// holding one encodes the same bytes as one whose field holds that text.
+type deferredMessages struct {
+	msgs []Message
+	// single writes one message as an object rather than an array (§4:
+	// output holds the completion, input the whole list).
+	single bool
+}
+
+func deferMessages(msgs []Message, single bool) deferredMessages {
+	return deferredMessages{msgs: msgs, single: single && len(msgs) == 1}
+}
+
+// set reports whether the field is deferred.
+func (d deferredMessages) set() bool { return d.msgs != nil }
+
+func (d deferredMessages) appendJSON(dst []byte) []byte {
+	if d.single {
+		return d.msgs[0].appendJSON(dst)
+	}
+	return appendMessages(dst, d.msgs)
+}
+
+// String returns the JSON text.
+func (d deferredMessages) String() string {
+	return withScratch(d.appendJSON)
+}
+
+// appendQuoted writes the JSON text as a JSON string literal.
+func (d deferredMessages) appendQuoted(dst []byte) []byte {
+	return appendQuotedScratch(dst, d.appendJSON)
 }
 
 // InputText returns the input field's JSON text (materialising a deferred
 // value).
 func (s *SpanLog) InputText() string {
-	if s.Input == "" && s.inputMsgs != nil {
-		return messagesJSON(s.inputMsgs)
+	if s.Input == "" && s.inputMsgs.set() {
+		return s.inputMsgs.String()
 	}
 	return s.Input
 }
 
 // OutputText returns the output field's JSON text.
 func (s *SpanLog) OutputText() string {
-	if s.Output == "" && s.outputMsgs != nil {
-		if s.outputSingle && len(s.outputMsgs) == 1 {
-			return messageJSON(&s.outputMsgs[0])
-		}
-		return messagesJSON(s.outputMsgs)
+	if s.Output == "" && s.outputMsgs.set() {
+		return s.outputMsgs.String()
 	}
 	return s.Output
 }
@@ -184,5 +214,5 @@ func (s *SpanLog) OutputText() string {
 // content is cut by Shrink).
 func (s *SpanLog) materialize() {
 	s.Input, s.Output = s.InputText(), s.OutputText()
-	s.inputMsgs, s.outputMsgs = nil, nil
+	s.inputMsgs, s.outputMsgs = deferredMessages{}, deferredMessages{}
 }

@@ -112,16 +112,16 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 	switch {
 	case s.Input != "":
 		o.str("input", s.Input)
-	case s.inputMsgs != nil:
+	case s.inputMsgs.set():
 		o.key("input")
-		o.buf = appendMessagesAsString(o.buf, s.inputMsgs, false)
+		o.buf = s.inputMsgs.appendQuoted(o.buf)
 	}
 	switch {
 	case s.Output != "":
 		o.str("output", s.Output)
-	case s.outputMsgs != nil:
+	case s.outputMsgs.set():
 		o.key("output")
-		o.buf = appendMessagesAsString(o.buf, s.outputMsgs, s.outputSingle)
+		o.buf = s.outputMsgs.appendQuoted(o.buf)
 	}
 
 	o.optInt("prompt_tokens", s.PromptTokens)
@@ -297,16 +297,4 @@ func wireRole(role string) string {
 		return "developer"
 	}
 	return "user"
-}
-
-// appendMessagesAsString writes the JSON text of msgs as a JSON string
-// literal. The text is built in a pooled buffer and escaped into dst, so no
-// per-span string is allocated.
-func appendMessagesAsString(dst []byte, msgs []Message, single bool) []byte {
-	return appendQuotedScratch(dst, func(b []byte) []byte {
-		if single && len(msgs) == 1 {
-			return msgs[0].appendJSON(b)
-		}
-		return appendMessages(b, msgs)
-	})
 }
