@@ -1,11 +1,11 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"time"
@@ -24,38 +24,31 @@ type inputFile struct {
 }
 
 // readInputFiles reads and decodes each name ('-' is stdin, at most once)
-// with the reader convert uses. It returns the files that decoded and one
-// message per file that did not.
+// with the one input reader. It returns the files that decoded and one
+// message per problem.
 func readInputFiles(names []string, stdin io.Reader) ([]inputFile, []string) {
+	if stdinTwice(names) {
+		return nil, []string{"- (standard input) given more than once"}
+	}
+	tds := make([]ptrace.Traces, len(names))
+	for i := range tds {
+		tds[i] = ptrace.NewTraces()
+	}
+	results, err := streamInputs(context.Background(), names, stdin, defaultMaxLineBytes, func(file int, req otlpRequest) error {
+		req.Traces.ResourceSpans().MoveAndAppendTo(tds[file].ResourceSpans())
+		return nil
+	}, nil)
+	if err != nil {
+		return nil, []string{err.Error()}
+	}
 	var files []inputFile
 	var errs []string
-	stdinUsed := false
-	for _, name := range names {
-		var data []byte
-		var err error
-		display := name
-		if name == "-" {
-			display = "<stdin>"
-			if stdinUsed {
-				errs = append(errs, "- (standard input) given more than once")
-				continue
-			}
-			stdinUsed = true
-			data, err = io.ReadAll(stdin)
-		} else {
-			data, err = os.ReadFile(name)
-		}
-		if err != nil {
-			errs = append(errs, readError(display, err))
+	for i, r := range results {
+		if !r.ok() {
+			errs = append(errs, r.problems()...)
 			continue
 		}
-		td := ptrace.NewTraces()
-		n, err := decodeOTLPJSON(display, data, td)
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		files = append(files, inputFile{name: display, traces: td, requests: n})
+		files = append(files, inputFile{name: r.name, traces: tds[i], requests: r.requests})
 	}
 	return files, errs
 }
