@@ -25,7 +25,7 @@ type Mode string
 const (
 	// ModeOff disables a detector (the same as leaving it out).
 	ModeOff Mode = "off"
-	// ModeMask replaces the match with a typed placeholder such as [EMAIL].
+	// ModeMask replaces the match with a typed placeholder such as "EMAIL" in brackets.
 	ModeMask Mode = "mask"
 	// ModeHash replaces the match with a keyed hash such as [EMAIL:3f9a1c2b]:
 	// equal values give equal tokens, so they stay joinable.
@@ -82,7 +82,7 @@ type Config struct {
 
 // PatternConfig is one user-defined detector.
 type PatternConfig struct {
-	// Name names the detector in telemetry and its placeholder ([NAME]):
+	// Name names the detector in telemetry and its placeholder (the upper-cased name in brackets):
 	// letters, digits and underscores.
 	Name string `mapstructure:"name"`
 	// Regex is an RE2 expression (https://github.com/google/re2/wiki/Syntax).

@@ -54,7 +54,7 @@ func TestEmail(t *testing.T) {
 		// Inside URLs only the address goes; the rest of the URL stays.
 		{"https://example.com/unsubscribe?email=dave@example.com&x=1", "https://example.com/unsubscribe?email=[EMAIL]&x=1"},
 		{"https://user:pa55@host.example.com/path", "https://user:[EMAIL]/path"},
-		{"a@b.co", "[EMAI]"}, // shorter than [EMAIL]: the placeholder is cut, never longer
+		{"a@b.co", "[EMAI]"}, // shorter than the placeholder: it is cut, never longer
 		{`{"to":"eve@example.com"}`, `{"to":"[EMAIL]"}`},
 		// Negatives.
 		{"@mention in a tweet", "@mention in a tweet"},

@@ -20,7 +20,7 @@ import (
 // detector is one enabled detector.
 type detector struct {
 	name        string
-	placeholder string // "[EMAIL]"
+	placeholder string // the tag in brackets
 	tag         string // "EMAIL", the hash token's prefix
 	mode        Mode
 	// need is the prefilter: the character classes a string must contain
@@ -286,7 +286,7 @@ func (r *Redactor) RedactCount(s string, counts []int) (string, bool) {
 
 // fitPlaceholder keeps masking from ever lengthening text: a match shorter
 // than its placeholder (a 6-byte e-mail a@b.co, short custom matches) gets
-// the placeholder cut to its length, keeping the brackets ("[EMAI]"), or
+// the placeholder cut to its length, keeping its closing bracket, or
 // asterisks below 3 bytes.
 func fitPlaceholder(ph string, n int) string {
 	if n >= len(ph) {
