@@ -271,7 +271,7 @@ func (e *testEnv) counter(t *testing.T, name string, attrs ...string) int64 {
 	return total
 }
 
-// histogramCount returns count and sum of all points of an int histogram.
+// histogram returns count and sum of all points of an int histogram.
 func (e *testEnv) histogram(t *testing.T, name string) (count uint64, sum int64) {
 	t.Helper()
 	m, err := e.tt.GetMetric(name)

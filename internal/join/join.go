@@ -84,9 +84,8 @@ const (
 var boundNames = [numBounds]string{"max_spans", "max_bytes"}
 
 // AttrExporterWarnings is the span attribute the join adds to a span sent
-// without the content it waited for. See docs/logs-join.md for
-// the translator hook that turns it into span-log warnings; until then it
-// reaches the span log's metadata as a leftover attribute.
+// without the content it waited for. The translator moves it into the span
+// log's warnings; docs/logs-join.md describes when it is set.
 const AttrExporterWarnings = genai.ExporterWarnings
 
 // origin is the context the spans of one ConsumeTraces call are forwarded

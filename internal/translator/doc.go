@@ -5,7 +5,7 @@
 // truncation counts, one line per distinct problem) so that the caller can
 // count it in telemetry and log it once.
 //
-// The mapping follows §4 and §5 of the project's genai-conventions notes:
+// The mapping follows docs/conventions.md §4 and §5:
 // attribute-driven (not scope-driven), with a fixed precedence per target
 // field, so one trace can mix OTel GenAI semconv (old and new),
 // OpenLLMetry/Traceloop, OpenInference, Vercel AI SDK, OpenLIT, Logfire and

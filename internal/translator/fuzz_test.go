@@ -185,8 +185,9 @@ func FuzzTranslate(f *testing.F) {
 
 // ---- FuzzAttributes: fuzzed values at the keys that matter ----------------
 
-// fuzzValue puts one of the fuzzed values at key k, as the type sel picks,
-// so that every key sees strings, numbers, bools, bytes and structures.
+// fuzzValues puts one of the fuzzed values at a key (put), its type picked
+// by state, so that every key sees strings, numbers, bools, bytes and
+// structures.
 type fuzzValues struct {
 	key   string
 	str   string

@@ -589,7 +589,9 @@ func (c *logCheck) decodedTextField(key string) (any, bool) {
 // ---------------------------------------------------------------------------
 
 // respanProviderIDs is the default canonical → Respan provider_id map of
-// genai-conventions §5.6 step 5 (kept here independently of the code).
+// docs/conventions.md §5.6 step 5, written out again here rather than taken
+// from DefaultProviderIDs, so that the expectations do not follow a change
+// of the defaults.
 var respanProviderIDs = map[string]string{
 	"openai":             "openai",
 	"azure.ai.openai":    "azure",

@@ -94,8 +94,10 @@ func firstContent(v *spanView, keys ...string) (string, bool) {
 	return text, found
 }
 
-// maxDeferredEstimate is how large the worst-case encoding of deferred
-// messages may be before we build the text eagerly to apply the cap.
+// deferredFits reports whether the worst-case encoding of msgs is within
+// the content cap, so that their input/output text can be encoded later,
+// straight into the request body; when it is not, the text is built now
+// and capped.
 func deferredFits(v *spanView, msgs []Message) bool {
 	limit := v.opts.MaxContentBytes
 	if limit <= 0 {

@@ -40,7 +40,7 @@ func parseFlatIndex(seg string) (n int, ok, tooBig bool) {
 	return n, true, false
 }
 
-// groupFlat groups (rest, value) pairs by their first segment.
+// flatGrouper groups (rest, value) pairs by their first segment.
 type flatGrouper struct {
 	groups map[int]map[string]pcommon.Value
 	tooBig bool

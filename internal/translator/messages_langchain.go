@@ -10,7 +10,7 @@ import (
 // LangChain / LangSmith shapes: serialised messages (lc/kwargs), LLMResult
 // generations, LangSmith prompt lists.
 
-// langChainRoles maps serialised LangChain message classes to roles.
+// langChainRole maps a serialised LangChain message class to a role.
 func langChainRole(class string, kw map[string]any) string {
 	class = strings.TrimSuffix(class, "Chunk")
 	switch class {
