@@ -12,10 +12,12 @@
 //     it on the same comment line: the last word before the reference that
 //     ends in ".md" or starts with "docs/" is the document, relative to the
 //     repository root or to the Go file's directory.
-//   - A convention tag is a bracketed word of capitals and digits, two to six
-//     long, optionally followed by a lower-case "-suffix" ([SC], [AI7],
-//     [TL-old]); it names a heading of docs/conventions.md that starts with
-//     the same bracketed tag.
+//   - A convention tag is a bracketed word of two or three capitals and
+//     digits, optionally followed by a lower-case "-suffix" ([SC], [AI7],
+//     [TL-old]), written in prose: inside double quotes or backquotes it is
+//     an example of text (a placeholder such as "[EM]"), not a tag. A tag
+//     names a heading of docs/conventions.md that starts with the same
+//     bracketed tag.
 //   - Only comments are read (not string literals), and files marked
 //     "Code generated ... DO NOT EDIT." are skipped.
 //   - A document that defines the same section or tag twice is an error too.
@@ -72,7 +74,9 @@ type Ref struct {
 
 var (
 	sectionRef = regexp.MustCompile(`§\s?(\d+(?:\.\d+)*)`)
-	tagRef     = regexp.MustCompile(`\[([A-Z][A-Z0-9]{1,5}(?:-[a-z0-9]+)?)\]`)
+	tagRef     = regexp.MustCompile(`\[([A-Z][A-Z0-9]{1,2}(?:-[a-z0-9]+)?)\]`)
+	// quoted is a double-quoted or backquoted stretch of a comment line.
+	quoted = regexp.MustCompile("\"[^\"]*\"|`[^`]*`")
 	// docWord names a document: a word ending in .md, or a path under docs/
 	// (written without its extension). Other words with a slash
 	// ("input/output") are prose.
@@ -80,7 +84,7 @@ var (
 
 	headingLine    = regexp.MustCompile(`^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$`)
 	headingSection = regexp.MustCompile(`^§\s?(\d+(?:\.\d+)*)(?:[^\d.]|\.?$|\.[^\d])`)
-	headingTag     = regexp.MustCompile(`^\[([A-Z][A-Z0-9]{1,5}(?:-[a-z0-9]+)?)\]`)
+	headingTag     = regexp.MustCompile(`^\[([A-Z][A-Z0-9]{1,2}(?:-[a-z0-9]+)?)\]`)
 )
 
 // IsGenerated reports whether src carries Go's "Code generated ... DO NOT
@@ -127,14 +131,24 @@ func lineRefs(file string, line int, text string) []Ref {
 		}
 		out = append(out, Ref{File: file, Line: line, Kind: Section, Name: text[m[2]:m[3]], Doc: doc})
 	}
+	quotes := quoted.FindAllStringIndex(text, -1)
 	for _, m := range tagRef.FindAllStringSubmatchIndex(text, -1) {
 		// x[ID] in commented-out code is an index, not a tag.
-		if m[0] > 0 && isIdentByte(text[m[0]-1]) {
+		if m[0] > 0 && isIdentByte(text[m[0]-1]) || inside(quotes, m[0]) {
 			continue
 		}
 		out = append(out, Ref{File: file, Line: line, Kind: Tag, Name: text[m[2]:m[3]]})
 	}
 	return out
+}
+
+func inside(spans [][]int, i int) bool {
+	for _, s := range spans {
+		if s[0] < i && i < s[1] {
+			return true
+		}
+	}
+	return false
 }
 
 func isIdentByte(c byte) bool {
