@@ -442,3 +442,9 @@ func clip(s string, n int) string {
 	r := []rune(s)
 	return string(r[:n]) + "…"
 }
+
+// CheckSpan checks one encoded span log against the ingest contract, as the
+// server does for each element of a request: it returns the span log as far
+// as it decodes and the violations, each as "field: problem". The
+// translator's tests use it so that one checker states the contract.
+func CheckSpan(raw json.RawMessage) (SpanLog, []string) { return checkSpan(raw) }

@@ -1,15 +1,19 @@
-package translator
+// Copyright The respanexporter Authors
+// SPDX-License-Identifier: Apache-2.0
 
-// Edge-case tests: bad input of every kind the issue lists. Each asserts a
-// behaviour (what is kept, dropped, cut, warned about), plus, for every
-// output, that EncodeArray produced valid UTF-8 JSON that decodes and that
-// the global invariants of golden_test.go hold.
-//
-// Cases JSON can express live in testdata/edge/*.json; NaN/±Inf, invalid
-// UTF-8, megabyte contents and the 300-span batch are built with pdata.
+package translator_test
+
+// Edge-case tests: bad input of every kind. The exact output for the inputs
+// in testdata/edge is held by their golden files (golden_test.go); the
+// tests here state the repair each input is there for (what is kept,
+// dropped, cut or warned about), in terms that survive unrelated changes of
+// the output. Inputs JSON cannot express (NaN/±Inf, invalid UTF-8,
+// megabyte contents, a 300-span batch) are built with pdata. Every output
+// also passes checkOutput.
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -20,162 +24,173 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/translator"
 )
 
-const edgeDir = "testdata/edge"
+// spanLogs is a checked translation indexed by span id.
+type spanLogs struct {
+	t     *testing.T
+	label string
+	res   *translator.Result
+	list  []map[string]any
+	by    map[string]map[string]any
+}
 
-// edgeRun translates td with opts, checks the encoded output (valid JSON,
-// valid UTF-8, decodes, invariants) and returns the result and the decoded
-// logs indexed by span id.
-func edgeRun(t *testing.T, label string, td ptrace.Traces, opts Options) (*Result, []map[string]any, map[string]*logCheck) {
+func edgeRun(t *testing.T, label string, td ptrace.Traces, opts translator.Options) spanLogs {
 	t.Helper()
-	var res *Result
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				t.Fatalf("%s: Translate panicked: %v", label, r)
-			}
-		}()
-		res = New(opts).Translate(td)
-	}()
-	raw, logs := wireLogs(t, label, res)
-	if !utf8.Valid(raw) {
-		t.Errorf("%s: EncodeArray output is not valid UTF-8", label)
-	}
-	checkInvariants(t, label, logs, sourceSpans(td))
-	by := map[string]*logCheck{}
+	res, logs := translateChecked(t, label, td, opts)
+	s := spanLogs{t: t, label: label, res: res, list: logs, by: map[string]map[string]any{}}
 	for _, l := range logs {
-		id, _ := l["span_unique_id"].(string)
-		by[id] = &logCheck{t: t, fixture: label, span: id, log: l}
+		s.by[fmt.Sprint(l["span_unique_id"])] = l
 	}
-	return res, logs, by
+	return s
 }
 
-func edgeFile(t *testing.T, name string) (*Result, []map[string]any, map[string]*logCheck) {
+func edgeFile(t *testing.T, name string) spanLogs {
 	t.Helper()
-	td := loadTracesFile(t, filepath.Join(edgeDir, name))
-	return edgeRun(t, "edge/"+name, td, DefaultOptions())
+	return edgeRun(t, "edge/"+name, loadTraces(t, filepath.Join(edgeDir, name)), translator.DefaultOptions())
 }
 
-// need returns the checker of span id, failing when there is no log for it.
-func need(t *testing.T, by map[string]*logCheck, label, id string) *logCheck {
-	t.Helper()
-	c, ok := by[id]
+// at returns the value at path (map keys and slice indices) in span log
+// id, nil when absent; a missing span log fails the test.
+func (s spanLogs) at(id string, path ...any) any {
+	s.t.Helper()
+	v, ok := any(s.by[id]), s.by[id] != nil
 	if !ok {
-		t.Errorf("%s span %s: no span log produced for this span", label, id)
-		return nil
+		s.t.Errorf("%s: no span log for span %s", s.label, id)
 	}
-	return c
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
 }
 
-func (c *logCheck) hasWarning() {
-	c.t.Helper()
-	if s, _ := c.get("warnings").(string); s == "" {
-		c.failf("warnings", "want a warning describing the problem, got %s", show(c.get("warnings")))
+func (s spanLogs) str(id string, path ...any) string {
+	s.t.Helper()
+	v, _ := s.at(id, path...).(string)
+	return v
+}
+
+func (s spanLogs) num(id string, path ...any) (float64, bool) {
+	s.t.Helper()
+	n, ok := s.at(id, path...).(json.Number)
+	f, _ := n.Float64()
+	return f, ok
+}
+
+// decoded is the JSON value that the string field (input, output) holds.
+func (s spanLogs) decoded(id, field string) any {
+	s.t.Helper()
+	v, err := decodeJSON(s.str(id, field))
+	if err != nil {
+		s.t.Errorf("%s span %s: %s is not JSON text: %v", s.label, id, field, err)
+	}
+	return v
+}
+
+// expect fails unless the value at path equals want, compared as JSON
+// (numbers as numbers); want nil means absent.
+func (s spanLogs) expect(id string, want any, path ...any) {
+	s.t.Helper()
+	b, _ := json.Marshal(want)
+	var w any
+	_ = decodeInto(b, &w)
+	for _, d := range diffValue("", w, s.at(id, path...)) {
+		s.t.Errorf("%s span %s %v: %s", s.label, id, path, d)
 	}
 }
 
-// ---------------------------------------------------------------------------
-// ids: empty / all-zero trace and span ids, all-zero parent
-// ---------------------------------------------------------------------------
+// absent fails for each field present in span log id.
+func (s spanLogs) absent(id string, fields ...string) {
+	s.t.Helper()
+	for _, f := range fields {
+		if v := s.at(id, f); v != nil {
+			s.t.Errorf("%s span %s: %s: want absent, got %s", s.label, id, f, show(v))
+		}
+	}
+}
+
+func (s spanLogs) warned(id, about string) {
+	s.t.Helper()
+	if w := s.str(id, "warnings"); !strings.Contains(w, about) {
+		s.t.Errorf("%s span %s: want a warning about %q, got %q", s.label, id, about, w)
+	}
+}
+
+func (s spanLogs) ids() []string {
+	var out []string
+	for _, l := range s.list {
+		out = append(out, fmt.Sprint(l["span_unique_id"]))
+	}
+	return out
+}
 
 func TestEdgeIDs(t *testing.T) {
-	const label = "edge/ids.json"
-	res, logs, by := edgeFile(t, "ids.json")
-	if got := res.Dropped[DropMissingTraceID]; got != 2 {
-		t.Errorf("%s: Dropped[%s]: want 2 (empty and all-zero trace id), got %d (Dropped=%v)", label, DropMissingTraceID, got, res.Dropped)
+	s := edgeFile(t, "ids.json")
+	for reason, n := range map[translator.DropReason]int{translator.DropMissingTraceID: 2, translator.DropMissingSpanID: 2} {
+		if s.res.Dropped[reason] != n {
+			t.Errorf("Dropped[%s]: want %d (one empty, one all-zero), got %v", reason, n, s.res.Dropped)
+		}
 	}
-	if got := res.Dropped[DropMissingSpanID]; got != 2 {
-		t.Errorf("%s: Dropped[%s]: want 2 (empty and all-zero span id), got %d (Dropped=%v)", label, DropMissingSpanID, got, res.Dropped)
+	if len(s.res.Problems) == 0 {
+		t.Error("Problems: want the drops reported, got none")
 	}
-	if len(res.Problems) == 0 {
-		t.Errorf("%s: Problems: want the drops reported, got none", label)
+	if got := strings.Join(s.ids(), ","); got != "1111111111111111,4444444444444444,5555555555555555" {
+		t.Errorf("kept spans: want the rest of the batch in order, got %s", got)
 	}
-	want := []string{"1111111111111111", "4444444444444444", "5555555555555555"}
-	var got []string
-	for _, l := range logs {
-		id, _ := l["span_unique_id"].(string)
-		got = append(got, id)
-	}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("%s: kept spans: want %v (the rest of the batch, in order), got %v", label, want, got)
-	}
-	if c := need(t, by, label, "1111111111111111"); c != nil {
-		c.absent("span_parent_id")
-	}
-	if c := need(t, by, label, "4444444444444444"); c != nil {
-		c.absent("span_parent_id") // all-zero parent ⇒ root
-		c.str("trace_unique_id", "0af7651916cd43dd8448eb211c80319d")
-	}
-	if c := need(t, by, label, "5555555555555555"); c != nil {
-		c.str("span_parent_id", "1111111111111111")
-	}
+	s.absent("1111111111111111", "span_parent_id")
+	s.absent("4444444444444444", "span_parent_id") // all-zero parent: a root
+	s.expect("4444444444444444", "0af7651916cd43dd8448eb211c80319d", "trace_unique_id")
+	s.expect("5555555555555555", "1111111111111111", "span_parent_id")
 }
 
-// ---------------------------------------------------------------------------
-// attr-types: unexpected AnyValue types at well-known keys
-// ---------------------------------------------------------------------------
-
 func TestEdgeAttributeTypesFile(t *testing.T) {
-	const label = "edge/attr-types.json"
-	res, logs, by := edgeFile(t, "attr-types.json")
-	if len(logs) != 1 || totalDropped(res) != 0 {
-		t.Fatalf("%s: want 1 span log and no drops, got %d logs, Dropped=%v", label, len(logs), res.Dropped)
+	s := edgeFile(t, "attr-types.json")
+	const id = "a000000000000001"
+	if len(s.list) != 1 || len(s.res.Dropped) != 0 {
+		t.Fatalf("want 1 span log and no drops, got %d, Dropped=%v", len(s.list), s.res.Dropped)
 	}
-	c := need(t, by, label, "a000000000000001")
-	if c == nil {
-		return
-	}
-	c.str("log_type", "chat")
-	c.provider("openai")
+	s.expect(id, "chat", "log_type")
+	s.expect(id, "openai", "provider_id")
 	// Lenient numbers (§5.1, §4): decimal strings and integral doubles are
-	// token counts; negative counts and non-numbers are absent.
-	c.intv("prompt_tokens", 12)
-	c.intv("completion_tokens", 7)
-	c.intv("total_request_tokens", 19)
-	c.absent("prompt_cache_hit_tokens")
-	c.absent("usage") // reasoning tokens given as a map: not a number
-	c.absent("max_tokens")
-	c.absent("temperature")
-	c.absent("top_p")
-	c.absent("stream")
-	c.absent("tools")
-	c.absent("thread_identifier") // empty array is not an id
-	if m := c.get("model"); !isAbsent(m) {
-		if _, ok := m.(string); !ok {
-			c.fail("model", "a string or absent", m)
-		}
+	// token counts; negative counts and non-numbers are left out.
+	s.expect(id, 12, "prompt_tokens")
+	s.expect(id, 7, "completion_tokens")
+	s.expect(id, 19, "total_request_tokens")
+	s.absent(id, "prompt_cache_hit_tokens", "usage", "max_tokens", "temperature", "top_p", "stream", "tools",
+		"thread_identifier") // an empty array is no id
+	// A single output message given as an object (not an array) is read.
+	s.expect(id, map[string]any{"role": "assistant", "content": "hi"}, "completion_message")
+	// Maps and slices are plain trees sent as JSON strings, never the OTLP
+	// encoding; Bytes are base64 or left out (§5.1, §5.9).
+	s.expect(id, `{"a":{"b":[1,"x",{"c":true}]}}`, "metadata", "custom.nested")
+	s.expect(id, `[1,"two",3.5,false]`, "metadata", "custom.slice")
+	if v := s.at(id, "metadata", "custom.bytes"); v != nil && v != "aGVsbG8=" {
+		t.Errorf("metadata.custom.bytes: want base64 or absent, got %s", show(v))
 	}
-	// A single output message given as an object (not an array) is tolerated.
-	c.compareMessage("completion_message", c.get("completion_message"), asstMsg("hi"))
-	// §5.1: Bytes → base64 string; Map/Slice → plain trees (never the OTLP
-	// encoding), sent as JSON strings in metadata.
-	// Bytes: base64 (§5.1) or dropped (§5.9 strips base64 blobs from
-	// metadata) — never the OTLP object or a Go byte-slice dump.
-	if v := c.metaGet("custom.bytes"); !isAbsent(v) && v != "aGVsbG8=" {
-		c.fail("metadata.custom.bytes", "base64 \"aGVsbG8=\" or absent", v)
+	if md := show(s.at(id, "metadata")); strings.Contains(md, "kvlistValue") || strings.Contains(md, "arrayValue") || strings.Contains(md, "bytesValue") {
+		t.Errorf("metadata carries the OTLP AnyValue encoding: %s", md)
 	}
-	c.metaJSON("custom.nested", `{"a":{"b":[1,"x",{"c":true}]}}`)
-	c.metaJSON("custom.slice", `[1,"two",3.5,false]`)
-	if b := fmt.Sprint(c.get("metadata")); strings.Contains(b, "kvlistValue") || strings.Contains(b, "arrayValue") || strings.Contains(b, "bytesValue") {
-		c.failf("metadata", "contains the raw OTLP AnyValue encoding: %s", clip(b, 400))
-	}
-	// Integers beyond 2^53 must survive as their exact decimal value.
-	if v := c.metaGet("custom.int"); !isAbsent(v) {
-		if s := scalarText(v); s != "9007199254740993" && s != "9.007199254740993e+15" {
-			// float64 decoding of the wire loses the last digit; accept a
-			// string "9007199254740993" or the number.
-			if _, isStr := v.(string); isStr {
-				c.fail("metadata.custom.int", "9007199254740993", v)
-			}
-		}
+	// An integer beyond 2^53 keeps its exact decimal value.
+	if n, _ := s.at(id, "metadata", "custom.int").(json.Number); n != "9007199254740993" {
+		t.Errorf("metadata.custom.int: want 9007199254740993 exactly, got %s", show(s.at(id, "metadata", "custom.int")))
 	}
 }
 
 // TestEdgeAnyTypeAnyKey puts every AnyValue type (and oddities) at every key
 // the mapping reads. Each span must yield exactly one log, nothing panics,
-// the output stays valid, and the invariants hold (e.g. tokens only on LLM
-// types, integer tokens, string input/output holding JSON).
+// and every output passes checkOutput.
 func TestEdgeAnyTypeAnyKey(t *testing.T) {
 	keys := []string{
 		"gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.system", "gen_ai.request.model", "gen_ai.response.model",
@@ -241,8 +256,8 @@ func TestEdgeAnyTypeAnyKey(t *testing.T) {
 	}
 	for _, op := range []string{"", "chat", "execute_tool", "invoke_agent", "embeddings"} {
 		for ki, k := range keys {
-			label := fmt.Sprintf("any-type-any-key/op=%s/key=%s", op, k)
-			t.Run(fmt.Sprintf("op=%s/key=%s", op, k), func(t *testing.T) {
+			name := fmt.Sprintf("op=%s/key=%s", op, k)
+			t.Run(name, func(t *testing.T) {
 				td := ptrace.NewTraces()
 				ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty()
 				for vi, vc := range values {
@@ -257,18 +272,14 @@ func TestEdgeAnyTypeAnyKey(t *testing.T) {
 					}
 					vc.set(s.Attributes().PutEmpty(k))
 				}
-				res, logs, _ := edgeRun(t, label, td, DefaultOptions())
-				if len(logs) != len(values) {
-					t.Errorf("%s: want one log per span (%d), got %d (Dropped=%v)", label, len(values), len(logs), res.Dropped)
+				s := edgeRun(t, "any-type-any-key/"+name, td, translator.DefaultOptions())
+				if len(s.list) != len(values) {
+					t.Errorf("want one log per span (%d), got %d (Dropped=%v)", len(values), len(s.list), s.res.Dropped)
 				}
 			})
 		}
 	}
 }
-
-// ---------------------------------------------------------------------------
-// NaN and ±Inf at numeric keys
-// ---------------------------------------------------------------------------
 
 func newChatSpan(td ptrace.Traces, spanByte byte) ptrace.Span {
 	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty()
@@ -287,74 +298,51 @@ func newChatSpan(td ptrace.Traces, spanByte byte) ptrace.Span {
 	return s
 }
 
+func userText(text string) []any { return []any{map[string]any{"role": "user", "content": text}} }
+
 func TestEdgeNaNAndInf(t *testing.T) {
-	const label = "edge/nan-inf"
 	td := ptrace.NewTraces()
-	s := newChatSpan(td, 0x11)
-	a := s.Attributes()
-	a.PutDouble("gen_ai.usage.input_tokens", math.NaN())
-	a.PutDouble("gen_ai.usage.output_tokens", math.Inf(1))
-	a.PutDouble("gen_ai.usage.total_tokens", math.Inf(-1))
-	a.PutDouble("gen_ai.usage.cache_read.input_tokens", math.NaN())
-	a.PutDouble("gen_ai.usage.cost", math.NaN())
-	a.PutDouble("gen_ai.request.temperature", math.NaN())
-	a.PutDouble("gen_ai.request.top_p", math.Inf(1))
-	a.PutDouble("gen_ai.request.frequency_penalty", math.Inf(-1))
-	a.PutDouble("gen_ai.request.presence_penalty", math.NaN())
-	a.PutDouble("gen_ai.request.max_tokens", math.Inf(1))
-	a.PutDouble("gen_ai.response.time_to_first_chunk", math.Inf(1))
-	a.PutDouble("custom.nan", math.NaN())
+	a := newChatSpan(td, 0x11).Attributes()
+	for k, v := range map[string]float64{
+		"gen_ai.usage.input_tokens": math.NaN(), "gen_ai.usage.output_tokens": math.Inf(1), "gen_ai.usage.total_tokens": math.Inf(-1),
+		"gen_ai.usage.cache_read.input_tokens": math.NaN(), "gen_ai.usage.cost": math.NaN(), "gen_ai.request.temperature": math.NaN(),
+		"gen_ai.request.top_p": math.Inf(1), "gen_ai.request.frequency_penalty": math.Inf(-1), "gen_ai.request.presence_penalty": math.NaN(),
+		"gen_ai.request.max_tokens": math.Inf(1), "gen_ai.response.time_to_first_chunk": math.Inf(1), "custom.nan": math.NaN(),
+	} {
+		a.PutDouble(k, v)
+	}
 	a.PutEmptySlice("custom.nan_slice").AppendEmpty().SetDouble(math.Inf(-1))
 	a.PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"hi"}]}]`)
-
-	// Same keys as decimal strings "NaN"/"Inf" (lenient parsing must not
-	// turn them into numbers either).
-	s2 := newChatSpan(td, 0x12)
-	a2 := s2.Attributes()
+	// The same as strings: lenient parsing must not make numbers of them.
+	a2 := newChatSpan(td, 0x12).Attributes()
 	a2.PutStr("gen_ai.usage.input_tokens", "NaN")
 	a2.PutStr("gen_ai.usage.output_tokens", "+Inf")
 	a2.PutStr("gen_ai.request.temperature", "-Infinity")
 	a2.PutStr("gen_ai.usage.cost", "NaN")
 
-	_, logs, by := edgeRun(t, label, td, DefaultOptions())
-	if len(logs) != 2 {
-		t.Fatalf("%s: want 2 logs, got %d", label, len(logs))
-	}
+	s := edgeRun(t, "edge/nan-inf", td, translator.DefaultOptions())
 	for _, id := range []string{"1101020304050607", "1201020304050607"} {
-		c := need(t, by, label, id)
-		if c == nil {
-			continue
-		}
-		for _, k := range []string{"prompt_tokens", "completion_tokens", "total_request_tokens", "prompt_cache_hit_tokens", "cost",
-			"temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens", "time_to_first_token"} {
-			c.absent(k) // NaN/±Inf are absent, never null, 0 or a huge number
-		}
-		c.str("log_type", "chat")
-		c.str("model", "gpt-4o")
-		c.num("latency", 2)
+		// NaN/±Inf are absent: never null, 0 or a huge number.
+		s.absent(id, "prompt_tokens", "completion_tokens", "total_request_tokens", "prompt_cache_hit_tokens", "cost",
+			"temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens", "time_to_first_token")
+		s.expect(id, "chat", "log_type")
+		s.expect(id, "gpt-4o", "model")
+		s.expect(id, 2, "latency")
 	}
-	if c := by["1101020304050607"]; c != nil {
-		c.compareMessageList("prompt_messages", c.get("prompt_messages"), []wm{userMsg("hi")})
-	}
+	s.expect("1101020304050607", userText("hi"), "prompt_messages")
 }
 
-// ---------------------------------------------------------------------------
-// Invalid UTF-8
-// ---------------------------------------------------------------------------
-
 func TestEdgeInvalidUTF8(t *testing.T) {
-	const label = "edge/invalid-utf8"
 	td := ptrace.NewTraces()
-	s := newChatSpan(td, 0x21)
-	s.SetName("bad\xff\xfename")
-	a := s.Attributes()
+	s1 := newChatSpan(td, 0x21)
+	s1.SetName("bad\xff\xfename")
+	a := s1.Attributes()
 	a.PutStr("gen_ai.input.messages", "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"caf\xe9 \xc3\x28 ok\"}]}]")
 	a.PutStr("gen_ai.output.messages", "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"r\xe9ponse\"}]}]")
 	a.PutStr("user.id", "u\xff1")
 	a.PutStr("custom.\xffkey", "v\xc3\x28")
 	a.PutStr("custom.val", "\xed\xa0\x80 surrogate half")
 	a.PutEmptyBytes("custom.bin").FromRaw([]byte{0xff, 0xfe})
-
 	s2 := newChatSpan(td, 0x22)
 	s2.SetName("flattened \xc0\xaf")
 	a2 := s2.Attributes()
@@ -364,71 +352,47 @@ func TestEdgeInvalidUTF8(t *testing.T) {
 	a2.PutStr("gen_ai.prompt.0.content", "hello \xf0\x9f\x98")
 	a2.PutStr("gen_ai.completion.0.content", "\x80\x81")
 
-	_, logs, by := edgeRun(t, label, td, DefaultOptions())
-	if len(logs) != 2 {
-		t.Fatalf("%s: want 2 logs, got %d", label, len(logs))
-	}
-	if c := need(t, by, label, "2101020304050607"); c != nil {
-		name, _ := c.get("span_name").(string)
-		if !strings.HasPrefix(name, "bad") || !strings.HasSuffix(name, "name") || !strings.Contains(name, "\uFFFD") {
-			c.failf("span_name", "want invalid bytes replaced by U+FFFD (\"bad\\uFFFD…name\"), got %q", name)
-		}
-		pm, _ := c.get("prompt_messages").([]any)
-		if len(pm) != 1 {
-			c.fail("prompt_messages", "one user message", c.get("prompt_messages"))
-		} else {
-			m, _ := pm[0].(map[string]any)
-			content, _ := m["content"].(string)
-			if !strings.HasPrefix(content, "caf") || !strings.HasSuffix(content, " ok") || !strings.Contains(content, "\uFFFD") {
-				c.failf("prompt_messages[0].content", "want the text kept with U+FFFD for invalid bytes, got %q", content)
-			}
-		}
-		cm, _ := c.get("completion_message").(map[string]any)
-		if content, _ := cm["content"].(string); !strings.HasPrefix(content, "r") || !strings.HasSuffix(content, "ponse") {
-			c.failf("completion_message.content", "want the text kept with U+FFFD for invalid bytes, got %s", show(c.get("completion_message")))
-		}
-		if cid, _ := c.get("customer_identifier").(string); !strings.HasPrefix(cid, "u") || !strings.HasSuffix(cid, "1") {
-			c.failf("customer_identifier", "want the id kept (invalid byte replaced), got %s", show(c.get("customer_identifier")))
+	s := edgeRun(t, "edge/invalid-utf8", td, translator.DefaultOptions())
+	// Invalid bytes become U+FFFD; the text around them is kept.
+	const id = "2101020304050607"
+	for _, c := range []struct {
+		path           []any
+		prefix, suffix string
+	}{
+		{[]any{"span_name"}, "bad\uFFFD", "name"},
+		{[]any{"prompt_messages", 0, "content"}, "caf\uFFFD", " ok"},
+		{[]any{"completion_message", "content"}, "r\uFFFD", "ponse"},
+		{[]any{"customer_identifier"}, "u\uFFFD", "1"},
+	} {
+		if got := s.str(id, c.path...); !strings.HasPrefix(got, c.prefix) || !strings.HasSuffix(got, c.suffix) {
+			t.Errorf("span %s %v: want %q…%q with U+FFFD for the invalid bytes, got %q", id, c.path, c.prefix, c.suffix, got)
 		}
 	}
-	if c := need(t, by, label, "2201020304050607"); c != nil {
-		if name, _ := c.get("span_name").(string); !strings.HasPrefix(name, "flattened ") {
-			c.failf("span_name", "want the name kept with invalid bytes replaced, got %q", name)
-		}
-		pm, _ := c.get("prompt_messages").([]any)
-		if len(pm) != 1 {
-			c.fail("prompt_messages", "one message from gen_ai.prompt.0.*", c.get("prompt_messages"))
-		} else if m, _ := pm[0].(map[string]any); !strings.HasPrefix(fmt.Sprint(m["content"]), "hello ") {
-			c.failf("prompt_messages[0].content", "want \"hello \\uFFFD\", got %s", show(m["content"]))
-		}
+	if got := s.str("2201020304050607", "span_name"); !strings.HasPrefix(got, "flattened ") {
+		t.Errorf("flattened span: span_name %q: want the name kept", got)
+	}
+	if got := s.str("2201020304050607", "prompt_messages", 0, "content"); !strings.HasPrefix(got, "hello ") {
+		t.Errorf("flattened span: prompt_messages[0].content %q: want \"hello \\uFFFD\"", got)
 	}
 }
 
-// ---------------------------------------------------------------------------
-// Megabyte content: truncated, marked, warned, counted
-// ---------------------------------------------------------------------------
-
 func TestEdgeMegabyteContent(t *testing.T) {
-	const label = "edge/megabyte"
-	opts := DefaultOptions()
-	max := opts.MaxContentBytes
-	if max <= 0 {
-		t.Fatalf("DefaultOptions().MaxContentBytes = %d: expected a content cap", max)
+	opts := translator.DefaultOptions()
+	limit := opts.MaxContentBytes
+	if limit <= 0 {
+		t.Fatalf("DefaultOptions().MaxContentBytes = %d: expected a content cap", limit)
 	}
-	// Two-byte runes so that a cut at an arbitrary byte would split one.
-	big := "x" + strings.Repeat("é", max) // > 2 MiB, odd byte offset
+	// Two-byte runes at an odd offset, so that a cut at any byte would split one.
+	big := "x" + strings.Repeat("é", limit)
 	td := ptrace.NewTraces()
-
-	s := newChatSpan(td, 0x31)
-	msgs := s.Attributes().PutEmptySlice("gen_ai.input.messages")
-	m := msgs.AppendEmpty().SetEmptyMap()
+	chat := newChatSpan(td, 0x31).Attributes()
+	m := chat.PutEmptySlice("gen_ai.input.messages").AppendEmpty().SetEmptyMap()
 	m.PutStr("role", "user")
 	p := m.PutEmptySlice("parts").AppendEmpty().SetEmptyMap()
 	p.PutStr("type", "text")
 	p.PutStr("content", big)
-	s.Attributes().PutInt("gen_ai.usage.input_tokens", 1)
-	s.Attributes().PutInt("gen_ai.usage.output_tokens", 1)
-
+	chat.PutInt("gen_ai.usage.input_tokens", 1)
+	chat.PutInt("gen_ai.usage.output_tokens", 1)
 	tool := newChatSpan(td, 0x32)
 	tool.SetName("execute_tool fetch")
 	ta := tool.Attributes()
@@ -437,287 +401,133 @@ func TestEdgeMegabyteContent(t *testing.T) {
 	ta.Remove("gen_ai.provider.name")
 	ta.PutStr("gen_ai.tool.name", "fetch")
 	ta.PutStr("gen_ai.tool.call.result", big)
+	small := newChatSpan(td, 0x33).Attributes()
+	small.PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"short"}]}]`)
+	small.PutInt("gen_ai.usage.input_tokens", 1)
+	small.PutInt("gen_ai.usage.output_tokens", 1)
 
-	small := newChatSpan(td, 0x33)
-	small.Attributes().PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"short"}]}]`)
-	small.Attributes().PutInt("gen_ai.usage.input_tokens", 1)
-	small.Attributes().PutInt("gen_ai.usage.output_tokens", 1)
-
-	res, logs, by := edgeRun(t, label, td, opts)
-	if len(logs) != 3 {
-		t.Fatalf("%s: want 3 logs, got %d", label, len(logs))
+	s := edgeRun(t, "edge/megabyte", td, opts)
+	if s.res.TruncatedFields < 2 {
+		t.Errorf("Result.TruncatedFields: want >= 2 (a message content, a tool output), got %d", s.res.TruncatedFields)
 	}
-	if res.TruncatedFields < 2 {
-		t.Errorf("%s: Result.TruncatedFields: want >= 2 (one message content, one tool output), got %d", label, res.TruncatedFields)
-	}
-	checkCut := func(c *logCheck, field, got string) {
-		c.t.Helper()
-		if !strings.HasSuffix(got, TruncationMarker) {
-			c.failf(field, "want the value to end with TruncationMarker %q, got …%q", TruncationMarker, tail(got, 60))
-			return
-		}
-		kept := strings.TrimSuffix(got, TruncationMarker)
-		if len(kept) > max || len(got) > max+len(TruncationMarker) {
-			c.failf(field, "want at most MaxContentBytes (%d) bytes before the marker, got %d", max, len(kept))
-		}
-		if len(kept) < max-utf8.UTFMax {
-			c.failf(field, "want the cut close to MaxContentBytes (%d), kept only %d bytes", max, len(kept))
-		}
-		if !utf8.ValidString(kept) || !strings.HasPrefix(big, kept) {
-			c.failf(field, "want a prefix of the original text cut at a rune boundary (cut the content, not its JSON encoding), got %q…%q", clip(kept, 12), tail(kept, 12))
+	// The content is cut at a rune boundary close to the cap and marked;
+	// its JSON encoding is not (input stays valid JSON, checkOutput).
+	checkCut := func(what, got string) {
+		kept, marked := strings.CutSuffix(got, translator.TruncationMarker)
+		switch {
+		case !marked:
+			t.Errorf("%s: want it to end with TruncationMarker, got …%q", what, got[max(0, len(got)-60):])
+		case len(kept) > limit || len(kept) < limit-utf8.UTFMax:
+			t.Errorf("%s: want about MaxContentBytes (%d) bytes before the marker, got %d", what, limit, len(kept))
+		case !utf8.ValidString(kept) || !strings.HasPrefix(big, kept):
+			t.Errorf("%s: want a prefix of the original text cut at a rune boundary", what)
 		}
 	}
-	if c := need(t, by, label, "3101020304050607"); c != nil {
-		pm, _ := c.get("prompt_messages").([]any)
-		if len(pm) != 1 {
-			c.fail("prompt_messages", "one user message", fmt.Sprintf("%d messages", len(pm)))
-		} else {
-			mm, _ := pm[0].(map[string]any)
-			content, _ := mm["content"].(string)
-			checkCut(c, "prompt_messages[0].content", content)
-		}
-		c.hasWarning()
-		c.contains("warnings", "truncat")
-		// input is the JSON of the (cut) messages: still valid JSON
-		// (invariant) and not itself cut in the middle of the JSON.
-		if in, _ := c.get("input").(string); strings.HasSuffix(in, TruncationMarker) {
-			c.failf("input", "the JSON text itself was cut (ends with the marker): cut the contents, then encode")
-		}
+	checkCut("chat prompt_messages[0].content", s.str("3101020304050607", "prompt_messages", 0, "content"))
+	s.warned("3101020304050607", "truncat")
+	if in := s.str("3101020304050607", "input"); strings.HasSuffix(in, translator.TruncationMarker) {
+		t.Error("chat input: the JSON text itself was cut; cut the contents, then encode")
 	}
-	if c := need(t, by, label, "3201020304050607"); c != nil {
-		c.str("log_type", "tool")
-		dec, ok := c.decodedTextField("output")
-		if ok {
-			s, isStr := dec.(string)
-			if !isStr {
-				c.fail("output(decoded)", "a JSON string literal of the cut text", dec)
-			} else {
-				checkCut(c, "output(decoded)", s)
-			}
-		}
-		c.hasWarning()
-		c.contains("warnings", "truncat")
-	}
-	if c := need(t, by, label, "3301020304050607"); c != nil {
-		c.absent("warnings")
-		c.compareMessageList("prompt_messages", c.get("prompt_messages"), []wm{userMsg("short")})
-	}
+	s.expect("3201020304050607", "tool", "log_type")
+	out, _ := s.decoded("3201020304050607", "output").(string)
+	checkCut("tool output (a JSON string)", out)
+	s.warned("3201020304050607", "truncat")
+	s.absent("3301020304050607", "warnings")
+	s.expect("3301020304050607", userText("short"), "prompt_messages")
 }
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[len(s)-n:]
-}
-
-// ---------------------------------------------------------------------------
-// Flattened indices: sparse, unsorted, huge, overflowing, non-numeric
-// ---------------------------------------------------------------------------
 
 func TestEdgeFlattenedIndices(t *testing.T) {
-	const label = "edge/flattened.json"
-	done := make(chan struct{})
-	var (
-		logs []map[string]any
-		by   map[string]*logCheck
-	)
-	go func() {
-		defer close(done)
-		_, logs, by = edgeFile(t, "flattened.json")
-	}()
+	done := make(chan spanLogs)
+	go func() { done <- edgeFile(t, "flattened.json") }()
+	var s spanLogs
 	select {
-	case <-done:
+	case s = <-done:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("%s: Translate did not finish in 20s (huge flattened index allocated?)", label)
+		t.Fatal("Translate did not finish in 20s (huge flattened index allocated?)")
 	}
-	if len(logs) != 2 {
-		t.Fatalf("%s: want 2 logs, got %d", label, len(logs))
+	// Numeric order 0, 7, 10 (not 0, 10, 7); the gaps and the non-numeric
+	// prompt_filter_results left out; sparse indices reported.
+	const sparse = "b000000000000001"
+	want := []any{
+		map[string]any{"role": "system", "content": "zero"},
+		map[string]any{"role": "assistant", "content": "seven"},
+		map[string]any{"role": "user", "content": "ten"},
 	}
-	if c := need(t, by, label, "b000000000000001"); c != nil {
-		// Numeric order 0, 7, 10 (not lexicographic 0, 10, 7); gaps kept
-		// out; the non-numeric prompt_filter_results skipped.
-		c.prompt(sysMsg("zero"), asstMsg("seven"), userMsg("ten"))
-		c.completion(asstMsg("done"))
-		c.hasWarning() // sparse flattened indices are reported (§4 warnings)
+	s.expect(sparse, want, "prompt_messages")
+	s.expect(sparse, map[string]any{"role": "assistant", "content": "done"}, "completion_message")
+	s.warned(sparse, "sparse")
+	// Index 0 kept; negative, overflowing and non-integer indices skipped;
+	// huge ones never allocate.
+	const huge = "b000000000000002"
+	s.expect(huge, "first", "prompt_messages", 0, "content")
+	if pm, _ := s.at(huge, "prompt_messages").([]any); len(pm) > 2 || strings.Contains(show(pm), "negative") ||
+		strings.Contains(show(pm), "not an integer") || strings.Contains(show(pm), "overflows") {
+		t.Errorf("huge indices: want at most index 0 and the max-int64 one, got %s", show(pm))
 	}
-	if c := need(t, by, label, "b000000000000002"); c != nil {
-		pm, ok := c.get("prompt_messages").([]any)
-		if !ok || len(pm) == 0 {
-			c.fail("prompt_messages", "at least the message of index 0", c.get("prompt_messages"))
-		} else {
-			c.compareMessage("prompt_messages[0]", pm[0], userMsg("first"))
-			if len(pm) > 2 {
-				c.failf("prompt_messages", "want at most index 0 and the max-int64 index (negative, overflowing and non-integer indices skipped), got %d messages: %s", len(pm), show(pm))
-			}
-			for _, m := range pm {
-				mm, _ := m.(map[string]any)
-				if s, _ := mm["content"].(string); s == "negative" || s == "not an integer" || s == "overflows int64" {
-					c.failf("prompt_messages", "message from a non-index key %q must be skipped", s)
-				}
-			}
-		}
-		c.hasWarning()
-	}
+	s.warned(huge, "index")
 }
-
-// ---------------------------------------------------------------------------
-// Broken JSON in content attributes
-// ---------------------------------------------------------------------------
 
 func TestEdgeBrokenJSON(t *testing.T) {
-	const label = "edge/broken-json.json"
-	_, logs, by := edgeFile(t, "broken-json.json")
-	if len(logs) != 2 {
-		t.Fatalf("%s: want 2 logs, got %d", label, len(logs))
+	s := edgeFile(t, "broken-json.json")
+	// Unparseable message JSON is kept as text (a message's content).
+	const chat = "c000000000000001"
+	s.expect(chat, "chat", "log_type")
+	s.expect(chat, `[{"role": "user", "parts": [{"type": "text", "content": "Hello, wor`, "prompt_messages", 0, "content")
+	s.expect(chat, `[{"role": "assistant", "parts": [{"type": "text", "con`, "completion_message", "content")
+	s.expect(chat, 9, "prompt_tokens")
+	s.warned(chat, "unparseable")
+	// Broken tool arguments and results go as JSON string literals.
+	const tool = "c000000000000002"
+	s.expect(tool, "tool", "log_type")
+	if in, out := s.decoded(tool, "input"), s.decoded(tool, "output"); in != `{"city": "Par` || out != `[1, 2,` {
+		t.Errorf("tool input/output: want the broken texts as JSON strings, got %s / %s", show(in), show(out))
 	}
-	rawIn := `[{"role": "user", "parts": [{"type": "text", "content": "Hello, wor`
-	rawOut := `[{"role": "assistant", "parts": [{"type": "text", "con`
-	if c := need(t, by, label, "c000000000000001"); c != nil {
-		c.str("log_type", "chat")
-		c.hasWarning()
-		// Kept as text: either input is the raw string (as a JSON string
-		// literal) or the raw string became one user message.
-		if !textKept(c, "input", "prompt_messages", rawIn) {
-			c.failf("input/prompt_messages", "want the unparseable gen_ai.input.messages kept as text %q, got input %s, prompt_messages %s", rawIn, show(c.get("input")), show(c.get("prompt_messages")))
-		}
-		if !textKept(c, "output", "completion_message", rawOut) {
-			c.failf("output/completion_message", "want the unparseable gen_ai.output.messages kept as text %q, got output %s, completion_message %s", rawOut, show(c.get("output")), show(c.get("completion_message")))
-		}
-		c.intv("prompt_tokens", 9)
-	}
-	if c := need(t, by, label, "c000000000000002"); c != nil {
-		c.str("log_type", "tool")
-		c.jsonText("input", jsonString(`{"city": "Par`))
-		c.jsonText("output", jsonString(`[1, 2,`))
-		c.hasWarning()
-	}
+	s.warned(tool, "invalid JSON")
 }
-
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteString(`"`)
-	for _, r := range s {
-		switch r {
-		case '"', '\\':
-			b.WriteRune('\\')
-		}
-		b.WriteRune(r)
-	}
-	b.WriteString(`"`)
-	return b.String()
-}
-
-// textKept reports whether raw survives as the decoded text field or as the
-// content of a message in msgField.
-func textKept(c *logCheck, textField, msgField, raw string) bool {
-	if s, ok := c.get(textField).(string); ok {
-		if d, err := decodeJSONText(s); err == nil && d == raw {
-			return true
-		}
-	}
-	var msgs []any
-	switch v := c.get(msgField).(type) {
-	case []any:
-		msgs = v
-	case map[string]any:
-		msgs = []any{v}
-	}
-	for _, m := range msgs {
-		mm, _ := m.(map[string]any)
-		if mm["content"] == raw {
-			return true
-		}
-	}
-	return false
-}
-
-// ---------------------------------------------------------------------------
-// Zero and reversed timestamps
-// ---------------------------------------------------------------------------
 
 func TestEdgeTimestamps(t *testing.T) {
-	const label = "edge/timestamps.json"
-	_, logs, by := edgeFile(t, "timestamps.json")
-	if len(logs) != 6 {
-		t.Fatalf("%s: want 6 logs (bad times never drop a span), got %d", label, len(logs))
+	s := edgeFile(t, "timestamps.json")
+	if len(s.list) != 6 {
+		t.Fatalf("want 6 span logs (bad times never drop a span), got %d", len(s.list))
 	}
-	if c := need(t, by, label, "d000000000000001"); c != nil { // both zero
-		c.absent("start_time")
-		c.absent("timestamp")
-		if l, ok := c.get("latency").(float64); ok && l != 0 {
-			c.fail("latency", "absent or 0", l)
+	// Never 1970, never a negative or made-up latency: a missing time is
+	// omitted or replaced by the other one; checkOutput checks the rest.
+	s.absent("d000000000000001", "start_time", "timestamp")
+	s.expect("d000000000000002", "2026-08-20T12:00:01.000000Z", "timestamp")
+	s.expect("d000000000000003", "2026-08-20T12:00:00.000000Z", "start_time")
+	s.expect("d000000000000004", "2026-08-20T12:00:05.000000Z", "start_time")
+	s.warned("d000000000000004", "ends before it starts")
+	for _, id := range []string{"d000000000000001", "d000000000000002", "d000000000000003", "d000000000000004"} {
+		if l, ok := s.num(id, "latency"); ok && l != 0 {
+			t.Errorf("span %s: latency %v: want 0 or absent when a time is missing or reversed", id, l)
 		}
-	}
-	if c := need(t, by, label, "d000000000000002"); c != nil { // zero start
-		// never 1970-01-01: omitted, or the only known time (the end)
-		if st := c.get("start_time"); !isAbsent(st) && st != "2026-08-20T12:00:01.000000Z" {
-			c.fail("start_time", "absent or the end time 2026-08-20T12:00:01.000000Z", st)
-		}
-		c.str("timestamp", "2026-08-20T12:00:01.000000Z")
-		if l, ok := c.get("latency").(float64); ok && l != 0 {
-			c.failf("latency", "want absent or 0 when the start is unknown (not seconds since 1970), got %v", l)
-		}
-	}
-	if c := need(t, by, label, "d000000000000003"); c != nil { // zero end
-		c.str("start_time", "2026-08-20T12:00:00.000000Z")
-		// never 1970-01-01: omitted, or the only known time (the start)
-		if ts := c.get("timestamp"); !isAbsent(ts) && ts != "2026-08-20T12:00:00.000000Z" {
-			c.fail("timestamp", "absent or the start time 2026-08-20T12:00:00.000000Z", ts)
-		}
-		if l, ok := c.get("latency").(float64); ok && l != 0 {
-			c.failf("latency", "want absent or 0 when the end is unknown, got %v", l)
+		for _, k := range []string{"start_time", "timestamp"} {
+			if v := s.str(id, k); strings.HasPrefix(v, "1970") {
+				t.Errorf("span %s: %s %s: a zero time must not be sent", id, k, v)
+			}
 		}
 	}
-	if c := need(t, by, label, "d000000000000004"); c != nil { // reversed
-		if l, ok := c.get("latency").(float64); ok && l != 0 {
-			c.failf("latency", "want 0 or absent for end < start (never negative, never |end-start|), got %v", l)
-		}
-		c.str("start_time", "2026-08-20T12:00:05.000000Z")
-		if ts, ok := c.get("timestamp").(string); ok && ts < "2026-08-20T12:00:00.000000Z" {
-			c.failf("timestamp", "want a valid RFC 3339 time, got %q", ts)
-		}
-		c.hasWarning()
-	}
-	if c := need(t, by, label, "d000000000000005"); c != nil { // sub-microsecond
-		if l, ok := c.get("latency").(float64); !ok || l < 0 || l > 1e-5 {
-			c.fail("latency", "about 1e-6 s (998 ns)", c.get("latency"))
-		}
+	if l, ok := s.num("d000000000000005", "latency"); !ok || l <= 0 || l > 1e-5 {
+		t.Errorf("sub-microsecond span: latency %v: want about 1e-6 s (998 ns)", l)
 	}
 }
 
-// ---------------------------------------------------------------------------
-// Long span names: cut to 255 characters (not bytes)
-// ---------------------------------------------------------------------------
-
 func TestEdgeLongSpanNames(t *testing.T) {
-	const label = "edge/long-names.json"
-	_, logs, by := edgeFile(t, "long-names.json")
-	if len(logs) != 4 {
-		t.Fatalf("%s: want 4 logs, got %d", label, len(logs))
-	}
-	cases := map[string]string{
+	s := edgeFile(t, "long-names.json")
+	// 255 characters, not bytes, never splitting a rune.
+	for id, want := range map[string]string{
 		"e000000000000001": strings.Repeat("é", 255),
 		"e000000000000002": strings.Repeat("a", 255),
 		"e000000000000003": strings.Repeat("😀", 254) + "a",
 		"e000000000000004": strings.Repeat("x", 255),
-	}
-	for id, want := range cases {
-		if c := need(t, by, label, id); c != nil {
-			got, _ := c.get("span_name").(string)
-			if got != want {
-				c.failf("span_name", "want the first 255 characters (%d bytes), got %d characters / %d bytes", len(want), utf8.RuneCountInString(got), len(got))
-			}
+	} {
+		if got := s.str(id, "span_name"); got != want {
+			t.Errorf("span %s: want the first 255 characters (%d bytes), got %d characters / %d bytes", id, len(want), utf8.RuneCountInString(got), len(got))
 		}
 	}
 }
 
-// ---------------------------------------------------------------------------
-// A 300-span batch with one bad span
-// ---------------------------------------------------------------------------
-
 func TestEdgeBatch300OneBad(t *testing.T) {
-	const label = "edge/batch-300"
 	const n, bad = 300, 137
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
@@ -726,19 +536,19 @@ func TestEdgeBatch300OneBad(t *testing.T) {
 	ss.Scope().SetName("edge.batch")
 	var wantIDs []string
 	for i := 0; i < n; i++ {
-		s := ss.Spans().AppendEmpty()
-		s.SetTraceID(pcommon.TraceID{0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, byte(i % 3)})
+		sp := ss.Spans().AppendEmpty()
+		sp.SetTraceID(pcommon.TraceID{0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, byte(i % 3)})
 		if i != bad {
-			s.SetSpanID(pcommon.SpanID{0x10, 0, 0, 0, 0, 0, byte(i >> 8), byte(i)})
-			wantIDs = append(wantIDs, s.SpanID().String())
+			sp.SetSpanID(pcommon.SpanID{0x10, 0, 0, 0, 0, 0, byte(i >> 8), byte(i)})
+			wantIDs = append(wantIDs, sp.SpanID().String())
 		}
 		if i > 0 && i%10 != 0 {
-			s.SetParentSpanID(pcommon.SpanID{0x10, 0, 0, 0, 0, 0, byte((i / 10 * 10) >> 8), byte(i / 10 * 10)})
+			sp.SetParentSpanID(pcommon.SpanID{0x10, 0, 0, 0, 0, 0, byte((i / 10 * 10) >> 8), byte(i / 10 * 10)})
 		}
-		s.SetName(fmt.Sprintf("span %d", i))
-		s.SetStartTimestamp(pcommon.Timestamp(1787227200000000000 + uint64(i)*1000000))
-		s.SetEndTimestamp(pcommon.Timestamp(1787227200500000000 + uint64(i)*1000000))
-		a := s.Attributes()
+		sp.SetName(fmt.Sprintf("span %d", i))
+		sp.SetStartTimestamp(pcommon.Timestamp(1787227200000000000 + uint64(i)*1000000))
+		sp.SetEndTimestamp(pcommon.Timestamp(1787227200500000000 + uint64(i)*1000000))
+		a := sp.Attributes()
 		if i%2 == 0 {
 			a.PutStr("gen_ai.operation.name", "chat")
 			a.PutStr("gen_ai.request.model", "gpt-4o-mini")
@@ -749,32 +559,20 @@ func TestEdgeBatch300OneBad(t *testing.T) {
 			a.PutStr("gen_ai.tool.name", "t")
 		}
 	}
-	res, logs, _ := edgeRun(t, label, td, DefaultOptions())
-	if len(logs) != n-1 {
-		t.Errorf("%s: want %d logs (one bad span dropped), got %d", label, n-1, len(logs))
+	s := edgeRun(t, "edge/batch-300", td, translator.DefaultOptions())
+	if len(s.res.Dropped) != 1 || s.res.Dropped[translator.DropMissingSpanID] != 1 {
+		t.Errorf("Dropped: want exactly the one span without id, got %v", s.res.Dropped)
 	}
-	if got := res.Dropped[DropMissingSpanID]; got != 1 {
-		t.Errorf("%s: Dropped[%s]: want 1, got %d (Dropped=%v)", label, DropMissingSpanID, got, res.Dropped)
-	}
-	if got := totalDropped(res); got != 1 {
-		t.Errorf("%s: total dropped: want 1, got %d (Dropped=%v)", label, got, res.Dropped)
-	}
-	for i := 0; i < len(logs) && i < len(wantIDs); i++ {
-		if id, _ := logs[i]["span_unique_id"].(string); id != wantIDs[i] {
-			t.Errorf("%s: log %d: want span %s (input order kept), got %s", label, i, wantIDs[i], id)
-			break
-		}
+	if got := strings.Join(s.ids(), ","); got != strings.Join(wantIDs, ",") {
+		t.Errorf("want the %d other spans in input order, got %d span logs", len(wantIDs), len(s.list))
 	}
 	// Each log's Source points back at its span.
-	spans := ss.Spans()
-	for i, l := range res.Logs {
+	for i, l := range s.res.Logs {
 		src := l.Source
-		if src.Resource != 0 || src.Scope != 0 || src.Span < 0 || src.Span >= spans.Len() {
-			t.Errorf("%s: log %d: Source %+v out of range", label, i, src)
-			continue
-		}
-		if got := spans.At(src.Span).SpanID().String(); got != l.SpanID {
-			t.Errorf("%s: log %d (span %s): Source %+v points at span %s", label, i, l.SpanID, src, got)
+		if src.Resource != 0 || src.Scope != 0 || src.Span < 0 || src.Span >= ss.Spans().Len() {
+			t.Errorf("log %d: Source %+v out of range", i, src)
+		} else if got := ss.Spans().At(src.Span).SpanID().String(); got != l.SpanID {
+			t.Errorf("log %d (span %s): Source %+v points at span %s", i, l.SpanID, src, got)
 		}
 	}
 }
@@ -782,16 +580,12 @@ func TestEdgeBatch300OneBad(t *testing.T) {
 // TestEdgeBytesAttribute pins §5.1/§5.9: a Bytes value is sent as base64
 // or not at all, never as the OTLP/JSON object or a byte-slice dump.
 func TestEdgeBytesAttribute(t *testing.T) {
-	const label = "edge/bytes"
 	td := ptrace.NewTraces()
-	s := newChatSpan(td, 0x41)
 	raw := []byte{0, 1, 2, 250, 251, 252}
-	s.Attributes().PutEmptyBytes("custom.blob").FromRaw(raw)
-	_, _, by := edgeRun(t, label, td, DefaultOptions())
-	if c := need(t, by, label, "4101020304050607"); c != nil {
-		if v := c.metaGet("custom.blob"); !isAbsent(v) && v != base64.StdEncoding.EncodeToString(raw) {
-			c.fail("metadata.custom.blob", base64.StdEncoding.EncodeToString(raw)+" or absent", v)
-		}
-		c.str("model", "gpt-4o")
+	newChatSpan(td, 0x41).Attributes().PutEmptyBytes("custom.blob").FromRaw(raw)
+	s := edgeRun(t, "edge/bytes", td, translator.DefaultOptions())
+	if v := s.at("4101020304050607", "metadata", "custom.blob"); v != nil && v != base64.StdEncoding.EncodeToString(raw) {
+		t.Errorf("metadata.custom.blob: want %s or absent, got %s", base64.StdEncoding.EncodeToString(raw), show(v))
 	}
+	s.expect("4101020304050607", "gpt-4o", "model")
 }
