@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/respanai/respanexporter/internal/delivery"
 	"github.com/respanai/respanexporter/internal/join"
 	"github.com/respanai/respanexporter/internal/translator"
 )
@@ -28,7 +29,7 @@ const (
 
 	// minMaxRequestBytes keeps max_request_bytes above the size of a bare
 	// span log (ids, name, timestamps); anything smaller would drop every span.
-	minMaxRequestBytes = 1024
+	minMaxRequestBytes = delivery.MinRequestBytes
 )
 
 // Config defines the configuration of the Respan exporter.
@@ -231,4 +232,14 @@ func (cfg *Config) translatorOptions() translator.Options {
 		}
 	}
 	return opts
+}
+
+// redactor hides the configured secrets (api_key and header values, which
+// may hold credentials) in whatever the server echoes back.
+func (cfg *Config) redactor() *delivery.Redactor {
+	secrets := []string{string(cfg.APIKey)}
+	for _, v := range cfg.ClientConfig.Headers.Iter {
+		secrets = append(secrets, string(v))
+	}
+	return delivery.NewRedactor(secrets...)
 }

@@ -25,7 +25,12 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/respanai/respanexporter/internal/delivery"
+	"github.com/respanai/respanexporter/internal/metadatatest"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -66,7 +71,10 @@ func TestPushSendsJSONArrayWithHeaders(t *testing.T) {
 	assert.True(t, json.Valid(r.body))
 	assert.Equal(t, spanIDsOf(td), r.ids)
 
-	assert.Equal(t, int64(1), env.counter(t, "otelcol_exporter_respan_requests", "outcome=success", "http.response.status_code=200"))
+	metadatatest.AssertEqualExporterRespanRequests(t, env.tt, []metricdata.DataPoint[int64]{{
+		Attributes: attribute.NewSet(attribute.String("outcome", "success"), attribute.Int("http.response.status_code", 200)),
+		Value:      1,
+	}}, metricdatatest.IgnoreTimestamp())
 	count, sum := env.histogram(t, "otelcol_exporter_respan_request_size")
 	assert.Equal(t, uint64(1), count)
 	assert.Equal(t, int64(len(r.body)), sum)
@@ -247,7 +255,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		{"503 HTTP-date", 503, func() string { return time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat) }, "", 28 * time.Second, 30 * time.Second},
 		{"429 body retry_after", 429, func() string { return "" }, `{"detail":"Rate limit exceeded","retry_after":3}`, 3 * time.Second, 3 * time.Second},
 		{"header wins over body", 429, func() string { return "4" }, `{"retry_after":60}`, 4 * time.Second, 4 * time.Second},
-		{"absurd value capped", 429, func() string { return "86400" }, "", maxRetryAfter, maxRetryAfter},
+		{"absurd value capped", 429, func() string { return "86400" }, "", delivery.MaxRetryAfter, delivery.MaxRetryAfter},
 		{"500 with Retry-After", 500, func() string { return "1" }, "", time.Second, time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -552,9 +560,11 @@ func TestTranslatorDropsAndTruncationsAreCounted(t *testing.T) {
 
 	require.NoError(t, env.exp.pushTraces(context.Background(), td), "untranslatable spans cannot be fixed by retrying")
 
-	assert.Equal(t, int64(1), env.counter(t, "otelcol_exporter_respan_spans_dropped", "reason=missing_trace_id"))
-	assert.Equal(t, int64(1), env.counter(t, "otelcol_exporter_respan_spans_dropped", "reason=missing_span_id"))
-	assert.Equal(t, int64(3), env.counter(t, "otelcol_exporter_respan_fields_truncated"))
+	metadatatest.AssertEqualExporterRespanSpansDropped(t, env.tt, []metricdata.DataPoint[int64]{
+		{Attributes: attribute.NewSet(attribute.String("reason", "missing_trace_id")), Value: 1},
+		{Attributes: attribute.NewSet(attribute.String("reason", "missing_span_id")), Value: 1},
+	}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualExporterRespanFieldsTruncated(t, env.tt, []metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp())
 	warns := env.logs.FilterMessage("Some spans could not be translated").All()
 	require.Len(t, warns, 1, "one log line per batch")
 	assert.Equal(t, int64(2), warns[0].ContextMap()["dropped_spans"])
@@ -574,13 +584,14 @@ func TestEmptyBatchSendsNothing(t *testing.T) {
 func TestWithRealTranslator(t *testing.T) {
 	td := makeTraces(1, 1, 3)
 	require.Len(t, translator.New(translator.DefaultOptions()).Translate(td).Logs, td.SpanCount())
-	srv := okServer(t)
-	env := newTestEnv(t, testConfig(srv.URL))
+	s, cfg := sinkServer(t)
+	env := newTestEnv(t, cfg)
 	env.exp.translate = translator.New(env.exp.cfg.translatorOptions()).Translate
 
 	require.NoError(t, env.exp.pushTraces(context.Background(), td))
 
-	assert.ElementsMatch(t, spanIDsOf(td), idsOf(srv.requests(), func(int, received) bool { return true }))
+	assert.ElementsMatch(t, spanIDsOf(td), sinkIDs(s))
+	assert.Empty(t, s.Violations(), "the span logs keep the ingest contract")
 }
 
 func TestShutdownWithoutStart(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/respanai/respanexporter/internal/delivery"
 	"github.com/respanai/respanexporter/internal/join"
 	"github.com/respanai/respanexporter/internal/metadata"
 	"github.com/respanai/respanexporter/internal/translator"
@@ -27,7 +28,7 @@ import (
 
 const (
 	// defaultEndpoint is the API base every Respan SDK uses.
-	defaultEndpoint = "https://api.respan.ai/api"
+	defaultEndpoint = delivery.DefaultEndpoint
 
 	// defaultTimeout bounds one HTTP request. Ingest is synchronous on
 	// Respan's side and a request can carry megabytes of prompts.

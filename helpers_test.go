@@ -20,7 +20,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -29,6 +28,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/respanai/respanexporter/internal/metadatatest"
+	"github.com/respanai/respanexporter/internal/sink"
+	"github.com/respanai/respanexporter/internal/tracetest"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -71,49 +72,11 @@ func idTranslate(td ptrace.Traces) *translator.Result {
 	return res
 }
 
-// spanID returns the 8-byte id whose hex form identifies span n.
-func spanID(n int) pcommon.SpanID {
-	return pcommon.SpanID{0xaa, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
-}
-
-// makeTraces builds resources×scopes×spans spans with unique ids; the
-// resource attribute "res" and scope name keep their position.
-func makeTraces(resources, scopes, spans int) ptrace.Traces {
-	td := ptrace.NewTraces()
-	n := 0
-	for r := 0; r < resources; r++ {
-		rs := td.ResourceSpans().AppendEmpty()
-		rs.Resource().Attributes().PutInt("res", int64(r))
-		rs.SetSchemaUrl("https://opentelemetry.io/schemas/1.26.0")
-		for s := 0; s < scopes; s++ {
-			ss := rs.ScopeSpans().AppendEmpty()
-			ss.Scope().SetName("scope-" + string(rune('a'+s)))
-			for i := 0; i < spans; i++ {
-				sp := ss.Spans().AppendEmpty()
-				sp.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, byte(r + 1)})
-				sp.SetSpanID(spanID(n))
-				sp.SetName("span")
-				n++
-			}
-		}
-	}
-	return td
-}
-
-// spanIDsOf lists the span ids of td in order.
-func spanIDsOf(td ptrace.Traces) []string {
-	var out []string
-	for r := 0; r < td.ResourceSpans().Len(); r++ {
-		rs := td.ResourceSpans().At(r)
-		for s := 0; s < rs.ScopeSpans().Len(); s++ {
-			spans := rs.ScopeSpans().At(s).Spans()
-			for i := 0; i < spans.Len(); i++ {
-				out = append(out, spans.At(i).SpanID().String())
-			}
-		}
-	}
-	return out
-}
+var (
+	spanID     = tracetest.SpanID
+	makeTraces = tracetest.Make
+	spanIDsOf  = tracetest.SpanIDs
+)
 
 // received is one request as the test server saw it.
 type received struct {
@@ -209,6 +172,27 @@ func reply(w http.ResponseWriter, status int, body string) {
 	}
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
+}
+
+// sinkServer is the project's stand-in of the ingest API (internal/sink),
+// which also checks every span log against the documented contract, with
+// a config pointing at it.
+func sinkServer(t *testing.T) (*sink.Server, *Config) {
+	t.Helper()
+	s := sink.New(sink.Options{APIKey: testAPIKey})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	cfg := testConfig(srv.URL)
+	return s, cfg
+}
+
+// sinkIDs lists the span ids the sink accepted, in arrival order.
+func sinkIDs(s *sink.Server) []string {
+	var out []string
+	for _, l := range s.Spans() {
+		out = append(out, l.SpanID)
+	}
+	return out
 }
 
 // testConfig is a valid config pointing at url with the test key.

@@ -60,7 +60,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 			reqs := srv.requests()
 			require.NotEmpty(t, reqs)
 			assert.Equal(t, "Bearer "+testAPIKey, reqs[0].header.Get("Authorization"), "the key was really sent")
-			assert.Contains(t, err.Error(), redactedText, "the echoed credentials were scrubbed")
+			assert.Contains(t, err.Error(), "[REDACTED]", "the echoed credentials were scrubbed")
 
 			haystacks := map[string]string{
 				"error":  err.Error(),
@@ -92,20 +92,4 @@ func TestURLCredentialsNeverLeakFromNetworkErrors(t *testing.T) {
 	assert.NotContains(t, err.Error(), "url-secret-123456")
 	assert.NotContains(t, allLogText(env.logs), "url-secret-123456")
 	assert.NotContains(t, err.Error(), testAPIKey)
-}
-
-func TestRedactorDetail(t *testing.T) {
-	cfg := testConfig("http://x")
-	cfg.ClientConfig.Headers = configopaque.MapList{
-		{Name: "Authorization", Value: "Bearer tok-abcdefgh"},
-		{Name: "X-Short", Value: "1"},
-	}
-	r := newRedactor(cfg)
-	got := r.detail("a " + testAPIKey + " b tok-abcdefgh c 1\nd\x00e")
-	assert.Equal(t, "a [REDACTED] b [REDACTED] c 1 d e", got, "secrets gone, short values kept, controls flattened")
-
-	long := r.detail(strings.Repeat("é", 400))
-	assert.LessOrEqual(t, len(long), maxDetailBytes+len("…"))
-	assert.True(t, strings.HasSuffix(long, "…"))
-	assert.NotContains(t, long, "\uFFFD", "cut at a rune boundary")
 }

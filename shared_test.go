@@ -5,7 +5,6 @@ package respanexporter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,6 +21,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
+
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/respanai/respanexporter/internal/metadata"
 	"github.com/respanai/respanexporter/internal/metadatatest"
@@ -180,8 +182,7 @@ func loadJoinFixture(t *testing.T, name string) []byte {
 // as the spans they came with; the instance lives until its last
 // component stops, and that stop flushes what still waits.
 func TestSharedJoinWiring(t *testing.T) {
-	srv := okServer(t)
-	cfg := testConfig(srv.URL)
+	srv, cfg := sinkServer(t)
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	cfg.RetryConfig.Enabled = false
 	env := newTestEnv(t, cfg)
@@ -201,25 +202,23 @@ func TestSharedJoinWiring(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, le.ConsumeLogs(context.Background(), ld))
 	require.NoError(t, te.ConsumeTraces(context.Background(), td))
-	reqs := srv.requests()
-	require.Len(t, reqs, 1)
-	assert.Equal(t, []string{"a1a1a1a1a1a1a1a1", "b2b2b2b2b2b2b2b2", "0a0a0a0a0a0a0a0a"}, reqs[0].ids, "input order kept")
-	var arr []map[string]any
-	require.NoError(t, json.Unmarshal(reqs[0].body, &arr))
-	assert.NotEmpty(t, arr[0]["prompt_messages"], "records folded into the span")
-	assert.Equal(t, int64(2), env.counter(t, "otelcol_exporter_respan_logs_join_spans_joined"))
+	require.Equal(t, 1, srv.Requests(), "the joined spans leave with the batch they came with")
+	assert.Equal(t, []string{"a1a1a1a1a1a1a1a1", "b2b2b2b2b2b2b2b2", "0a0a0a0a0a0a0a0a"}, sinkIDs(srv), "input order kept")
+	assert.NotEmpty(t, srv.Spans()[0].Fields["prompt_messages"], "records folded into the span")
+	assert.Empty(t, srv.Violations())
+	metadatatest.AssertEqualExporterRespanLogsJoinSpansJoined(t, env.tt, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
 
 	// A span that waits: stopping the traces side first changes nothing,
 	// the last stop flushes it into a queue that still runs.
 	streaming, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(loadJoinFixture(t, "streaming_traces.json"))
 	require.NoError(t, err)
 	require.NoError(t, te.ConsumeTraces(context.Background(), streaming))
-	require.Len(t, srv.requests(), 1)
+	require.Equal(t, 1, srv.Requests(), "the content-less chat span waits")
 	require.NoError(t, te.Shutdown(context.Background()))
-	require.Len(t, srv.requests(), 1)
+	require.Equal(t, 1, srv.Requests(), "stopping the traces side first flushes nothing")
 	require.NoError(t, le.Shutdown(context.Background()))
-	require.Len(t, srv.requests(), 2)
-	assert.Equal(t, []string{"c3c3c3c3c3c3c3c3"}, srv.requests()[1].ids)
+	require.Equal(t, 2, srv.Requests())
+	assert.Equal(t, "c3c3c3c3c3c3c3c3", srv.Spans()[3].SpanID)
 	assert.Equal(t, int64(1), env.counter(t, "otelcol_exporter_respan_logs_join_spans_without_content", "reason=shutdown"))
 }
 
@@ -227,8 +226,7 @@ func TestSharedJoinWiring(t *testing.T) {
 // is exactly the traces exporter: model-call spans without content leave
 // at once and untouched.
 func TestNoLogsPipelineNothingWaits(t *testing.T) {
-	srv := okServer(t)
-	cfg := testConfig(srv.URL)
+	s, cfg := sinkServer(t)
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	te, err := NewFactory().CreateTraces(context.Background(), newTestEnv(t, cfg).set, cfg)
 	require.NoError(t, err)
@@ -239,10 +237,10 @@ func TestNoLogsPipelineNothingWaits(t *testing.T) {
 	td := mustTraces(t, "streaming_traces.json")
 	td.MarkReadOnly()
 	require.NoError(t, te.ConsumeTraces(context.Background(), td))
-	require.Len(t, srv.requests(), 1)
-	var arr []map[string]any
-	require.NoError(t, json.Unmarshal(srv.requests()[0].body, &arr))
-	assert.NotContains(t, fmt.Sprint(arr[0]["warnings"], arr[0]["metadata"]), "prompt/completion")
+	require.Equal(t, 1, s.Requests())
+	require.Len(t, s.Spans(), 1)
+	got := s.Spans()[0]
+	assert.NotContains(t, fmt.Sprint(got.Fields["warnings"], got.Metadata), "prompt/completion")
 }
 
 // TestSharedInstances: one instance per config, reference-counted.

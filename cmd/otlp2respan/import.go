@@ -13,7 +13,6 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/configmiddleware"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter"
@@ -21,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	respanexporter "github.com/respanai/respanexporter"
+	"github.com/respanai/respanexporter/internal/delivery"
 )
 
 func init() {
@@ -123,8 +123,8 @@ func importMain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	showBar := s.progress == "always" || (s.progress == "auto" && isTerminal(stderr))
 	// From here on nothing may print the key, whatever an error says.
-	stdout = &redactWriter{w: stdout, secret: s.apiKey}
-	stderr = &redactWriter{w: stderr, secret: s.apiKey}
+	stdout = newRedactWriter(stdout, s.apiKey)
+	stderr = newRedactWriter(stderr, s.apiKey)
 
 	// 1. Check every input and count its spans before sending anything.
 	plan, errs := planImport(files, stdin)
@@ -141,13 +141,13 @@ func importMain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 
 	bar := newProgressBar(stderr, total, showBar)
-	obs := &deliveryObserver{}
+	obs := &batchObserver{}
 	imp, err := startImporter(ctx, s, obs, bar)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s import: %v\n", progName, err)
 		return exitError
 	}
-	obs.onRequest = func(r requestResult) { bar.add(r.delivered(), 0) }
+	obs.onExchange = func(x delivery.Exchange) { bar.add(x.Delivered(), 0) }
 
 	// 2. Send file by file, batch by batch.
 	sum := &importSummary{files: len(plan), read: total}
@@ -229,14 +229,10 @@ func (p plannedFile) load(io.Reader) (ptrace.Traces, error) { return p.td, nil }
 // importer is the real exporter, started, with its delivery observed.
 type importer struct {
 	exp exporter.Traces
-	obs *deliveryObserver
+	obs *batchObserver
 }
 
-// observerID names the middleware extension that watches the exporter's
-// requests.
-var observerID = component.MustNewIDWithName("otlp2respan_observer", "import")
-
-func startImporter(ctx context.Context, s importSettings, obs *deliveryObserver, bar *progressBar) (*importer, error) {
+func startImporter(ctx context.Context, s importSettings, obs *batchObserver, bar *progressBar) (*importer, error) {
 	f := respanexporter.NewFactory()
 	cfg := f.CreateDefaultConfig().(*respanexporter.Config)
 	cfg.ClientConfig.Endpoint = s.endpoint
@@ -254,7 +250,6 @@ func startImporter(ctx context.Context, s importSettings, obs *deliveryObserver,
 		cfg.RetryConfig.MaxInterval = min(cfg.RetryConfig.MaxInterval, s.retryMaxElapsed)
 		cfg.RetryConfig.InitialInterval = min(cfg.RetryConfig.InitialInterval, s.retryMaxElapsed)
 	}
-	cfg.ClientConfig.Middlewares = append(cfg.ClientConfig.Middlewares, configmiddleware.Config{ID: observerID})
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid settings: %w", err)
 	}
@@ -277,8 +272,7 @@ func startImporter(ctx context.Context, s importSettings, obs *deliveryObserver,
 	if err != nil {
 		return nil, fmt.Errorf("creating the exporter: %w", err)
 	}
-	host := &observerHost{ext: map[component.ID]component.Component{observerID: obs}}
-	if err := exp.Start(ctx, host); err != nil {
+	if err := exp.Start(ctx, componenttest.NewNopHost()); err != nil {
 		return nil, fmt.Errorf("starting the exporter: %w", err)
 	}
 	return &importer{exp: exp, obs: obs}, nil
@@ -319,7 +313,9 @@ func (imp *importer) push(ctx context.Context, td ptrace.Traces) pushOutcome {
 	spans := td.SpanCount()
 	invalid := countInvalidIDs(td)
 	imp.obs.beginBatch()
-	err := imp.exp.ConsumeTraces(ctx, td)
+	// Without a sending queue the context reaches the exporter's sender,
+	// which tells the observer about every request of this batch.
+	err := imp.exp.ConsumeTraces(delivery.WithObserver(ctx, imp.obs), td)
 	b := imp.obs.endBatch()
 
 	out := pushOutcome{delivered: min(b.delivered, spans)}
@@ -345,7 +341,7 @@ func (imp *importer) push(ctx context.Context, td ptrace.Traces) pushOutcome {
 		case ctx.Err() != nil:
 			reason, abort = "interrupted", true
 		case b.lastFailure != nil:
-			reason, abort = b.lastFailure.label()
+			reason, abort = label(b.lastFailure)
 		case err != nil:
 			reason = "not sent by the exporter"
 		}
@@ -366,13 +362,6 @@ func countInvalidIDs(td ptrace.Traces) int {
 	})
 	return n
 }
-
-// observerHost gives the exporter the observer as its only extension.
-type observerHost struct {
-	ext map[component.ID]component.Component
-}
-
-func (h *observerHost) GetExtensions() map[component.ID]component.Component { return h.ext }
 
 // fileResult is what became of one input file.
 type fileResult struct {
@@ -446,23 +435,24 @@ func (s *importSummary) print(w io.Writer, elapsed time.Duration) {
 	io.WriteString(w, b.String())
 }
 
-// minRedactLen is the shortest secret redactWriter hides: shorter ones
-// (test values like "x") would mangle ordinary words and reveal nothing.
-const minRedactLen = 6
-
-// redactWriter replaces a secret in everything written through it. Each
-// Write must carry whole messages (fmt.Fprintf, one log entry), so a secret
-// is never split between writes.
+// redactWriter hides the API key in everything written through it, with
+// the exporter's own redactor. Each Write must carry whole messages
+// (fmt.Fprintf, one log entry), so a secret is never split between writes.
 type redactWriter struct {
-	w      io.Writer
-	secret string
+	w   io.Writer
+	red *delivery.Redactor
+}
+
+func newRedactWriter(w io.Writer, secret string) *redactWriter {
+	return &redactWriter{w: w, red: delivery.NewRedactor(secret)}
 }
 
 func (r *redactWriter) Write(p []byte) (int, error) {
-	if len(r.secret) < minRedactLen || !strings.Contains(string(p), r.secret) {
+	clean := r.red.Text(string(p))
+	if clean == string(p) {
 		return r.w.Write(p)
 	}
-	if _, err := io.WriteString(r.w, strings.ReplaceAll(string(p), r.secret, "[REDACTED]")); err != nil {
+	if _, err := io.WriteString(r.w, clean); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -1,69 +1,33 @@
+// Copyright The respanexporter Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"sync"
 
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/extension/extensionmiddleware"
+	"github.com/respanai/respanexporter/internal/delivery"
 )
 
-// maxObservedResponse bounds how much of a response the observer reads
-// (the exporter reads at most 64 KiB of it too).
-const maxObservedResponse = 1 << 20
-
-// deliveryObserver is an HTTP client middleware extension for the
-// exporter: it sees every request the exporter sends to Respan and its
-// response, and counts the span logs the server accepted. It changes
-// nothing: bodies are passed on as they are.
-type deliveryObserver struct {
-	// onRequest is called after each exchange (for the progress bar).
-	onRequest func(requestResult)
+// batchObserver is told by the exporter's sender about every request it
+// sends to Respan (delivery.Observer, attached to the push's context), and
+// sums up what the server did with the span logs of one batch: the real
+// outcomes, not a re-reading of the HTTP traffic.
+type batchObserver struct {
+	// onExchange is called after each exchange (for the progress bar).
+	onExchange func(delivery.Exchange)
 
 	mu    sync.Mutex
 	batch batchResult
 }
 
-var (
-	_ component.Component            = (*deliveryObserver)(nil)
-	_ extensionmiddleware.HTTPClient = (*deliveryObserver)(nil)
-)
-
-func (o *deliveryObserver) Start(context.Context, component.Host) error { return nil }
-func (o *deliveryObserver) Shutdown(context.Context) error              { return nil }
-
-// GetHTTPRoundTripper implements extensionmiddleware.HTTPClient.
-func (o *deliveryObserver) GetHTTPRoundTripper(context.Context) (extensionmiddleware.WrapHTTPRoundTripperFunc, error) {
-	return func(_ context.Context, base http.RoundTripper) (http.RoundTripper, error) {
-		return &observingTransport{base: base, obs: o}, nil
-	}, nil
-}
-
-// requestResult is one exchange as the observer saw it.
-type requestResult struct {
-	spans      int // span logs in the request body
-	status     int // 0 when no response arrived
-	transport  error
-	spanErrors int // per-span errors a 2xx response listed
-	errorText  string
-	detail     string // the error body's "detail"/"message" (non-2xx)
-}
-
-// delivered is how many span logs of the request the server took.
-func (r requestResult) delivered() int {
-	if r.status < 200 || r.status > 299 {
-		return 0
-	}
-	return max(r.spans-r.spanErrors, 0)
-}
+var _ delivery.Observer = (*batchObserver)(nil)
 
 // batchResult sums the exchanges of one ConsumeTraces call.
 type batchResult struct {
@@ -72,182 +36,60 @@ type batchResult struct {
 	spanErrorDetail string
 	// lastFailure is the latest failed exchange not followed by a success
 	// (a success clears it: a retry went through).
-	lastFailure *requestResult
+	lastFailure *delivery.Exchange
 }
 
-func (o *deliveryObserver) beginBatch() {
+func (o *batchObserver) beginBatch() {
 	o.mu.Lock()
 	o.batch = batchResult{}
 	o.mu.Unlock()
 }
 
-func (o *deliveryObserver) endBatch() batchResult {
+func (o *batchObserver) endBatch() batchResult {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.batch
 }
 
-func (o *deliveryObserver) record(r requestResult) {
+// Observe implements delivery.Observer.
+func (o *batchObserver) Observe(_ context.Context, x delivery.Exchange) {
 	o.mu.Lock()
 	b := &o.batch
-	if r.status >= 200 && r.status <= 299 {
-		b.delivered += r.delivered()
-		b.spanErrors += min(r.spanErrors, r.spans)
-		if r.errorText != "" && b.spanErrorDetail == "" {
-			b.spanErrorDetail = r.errorText
+	if x.Outcome == delivery.OutcomeSuccess {
+		b.delivered += x.Delivered()
+		b.spanErrors += x.Rejected()
+		if x.ErrorsDetail != "" && b.spanErrorDetail == "" {
+			b.spanErrorDetail = clipString(x.ErrorsDetail, 300)
 		}
 		b.lastFailure = nil
 	} else {
-		rc := r
-		b.lastFailure = &rc
+		xc := x
+		b.lastFailure = &xc
 	}
-	cb := o.onRequest
+	cb := o.onExchange
 	o.mu.Unlock()
 	if cb != nil {
-		cb(r)
+		cb(x)
 	}
-}
-
-type observingTransport struct {
-	base http.RoundTripper
-	obs  *deliveryObserver
-}
-
-func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	res := requestResult{spans: -1}
-	if req.Body != nil && req.Body != http.NoBody {
-		body, err := io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		res.spans = countArray(body, req.Header.Get("Content-Encoding"))
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
-	resp, err := t.base.RoundTrip(req)
-	if err != nil {
-		res.transport = err
-		t.obs.record(res)
-		return nil, err
-	}
-	// Read what the exporter will read, then hand it back unchanged.
-	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxObservedResponse))
-	resp.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(head), resp.Body), closer: resp.Body}
-	res.status = resp.StatusCode
-	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		res.spanErrors, res.errorText = spanErrorsOf(head)
-	} else {
-		res.detail = errorDetailOf(head)
-	}
-	t.obs.record(res)
-	return resp, nil
-}
-
-type replayBody struct {
-	io.Reader
-	closer io.Closer
-}
-
-func (b *replayBody) Close() error { return b.closer.Close() }
-
-// countArray counts the elements of a JSON array body; -1 if the body is
-// not one (or is compressed, which import never configures).
-func countArray(body []byte, encoding string) int {
-	if encoding != "" && !strings.EqualFold(encoding, "identity") {
-		return -1
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(body, &items); err != nil {
-		return -1
-	}
-	return len(items)
-}
-
-// spanErrorsOf counts a 2xx body's "errors" (as the exporter does: array or
-// object elements, a non-empty string or true counts one) and quotes the
-// first.
-func spanErrorsOf(body []byte) (int, string) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return 0, ""
-	}
-	raw, ok := m["errors"]
-	if !ok {
-		return 0, ""
-	}
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return 0, ""
-	}
-	quote := func(x any) string {
-		if mm, ok := x.(map[string]any); ok {
-			if s, ok := mm["error"].(string); ok {
-				return s
-			}
-		}
-		if s, ok := x.(string); ok {
-			return s
-		}
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
-	switch t := v.(type) {
-	case []any:
-		if len(t) > 0 {
-			return len(t), clipString(quote(t[0]), 300)
-		}
-	case map[string]any:
-		if len(t) > 0 {
-			return len(t), clipString(quote(t), 300)
-		}
-	case string:
-		if strings.TrimSpace(t) != "" {
-			return 1, clipString(t, 300)
-		}
-	case bool:
-		if t {
-			return 1, "errors: true"
-		}
-	}
-	return 0, ""
-}
-
-// errorDetailOf picks the human part of an error body.
-func errorDetailOf(body []byte) string {
-	var m map[string]any
-	if json.Unmarshal(body, &m) == nil {
-		for _, k := range []string{"detail", "message", "error"} {
-			if s, ok := m[k].(string); ok && s != "" {
-				return clipString(s, 200)
-			}
-		}
-		return ""
-	}
-	s := strings.TrimSpace(string(body))
-	if strings.HasPrefix(s, "<") { // an HTML error page says nothing useful on one line
-		return ""
-	}
-	return clipString(strings.Join(strings.Fields(s), " "), 200)
 }
 
 // label words a failed exchange for the summary ("401: API key rejected")
 // and says whether later batches would fail the same way.
-func (r *requestResult) label() (string, bool) {
-	if r.status == 0 {
+func label(x *delivery.Exchange) (string, bool) {
+	if x.Status == 0 {
 		msg := "cannot connect"
-		if r.transport != nil {
-			msg += ": " + unwrapURLError(r.transport).Error()
+		if x.Err != nil {
+			msg += ": " + unwrapURLError(x.Err).Error()
 		}
 		var netErr interface{ Timeout() bool }
-		if errors.As(r.transport, &netErr) && netErr.Timeout() {
+		if errors.As(x.Err, &netErr) && netErr.Timeout() {
 			msg = "request timed out"
 		}
 		return msg, true
 	}
 	var what string
 	abort := false
-	switch s := r.status; {
+	switch s := x.Status; {
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
 		what, abort = "API key rejected", true
 	case s == http.StatusNotFound:
@@ -263,9 +105,10 @@ func (r *requestResult) label() (string, bool) {
 	default:
 		what = http.StatusText(s)
 	}
-	out := fmt.Sprintf("%d: %s", r.status, what)
-	if r.detail != "" {
-		out += " (server said: " + r.detail + ")"
+	out := fmt.Sprintf("%d: %s", x.Status, what)
+	// An HTML error page says nothing useful on one line.
+	if d := strings.Join(strings.Fields(x.Detail), " "); d != "" && !strings.HasPrefix(d, "<") {
+		out += " (server said: " + clipString(d, 200) + ")"
 	}
 	return out, abort
 }

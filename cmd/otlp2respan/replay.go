@@ -12,12 +12,13 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/delivery"
 )
 
 func init() {
@@ -317,10 +318,8 @@ func postOTLP(ctx context.Context, opts replayOptions, target string, body []byt
 		return nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusBadGateway ||
 		resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout:
-		var after time.Duration
-		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s > 0 {
-			after = time.Duration(s) * time.Second
-		}
+		// The exporter's parser: delta-seconds or an HTTP-date, capped.
+		after, _ := delivery.RetryAfter(resp.Header, nil, time.Now())
 		return &retryableError{err: errors.New(status), after: after}
 	case resp.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("%s from %s: is this an OTLP/HTTP receiver (default port 4318)?", status, target)

@@ -290,7 +290,7 @@ func TestOTLPTracesURL(t *testing.T) {
 
 func TestRedactWriter(t *testing.T) {
 	var buf bytes.Buffer
-	w := &redactWriter{w: &buf, secret: "sk-secret-1"}
+	w := newRedactWriter(&buf, "sk-secret-1")
 	n, err := io.WriteString(w, "Authorization: Bearer sk-secret-1 rejected\n")
 	if err != nil || n != 43 || buf.String() != "Authorization: Bearer [REDACTED] rejected\n" {
 		t.Fatalf("%d %v %q", n, err, buf.String())

@@ -19,6 +19,7 @@ import (
 
 	"github.com/respanai/respanexporter/internal/genai"
 	"github.com/respanai/respanexporter/internal/metadata"
+	"github.com/respanai/respanexporter/internal/subset"
 )
 
 // The logs join: a bounded waiting area in front of the sending queue where
@@ -652,60 +653,20 @@ var (
 
 // copySpan returns an owned copy of span with its resource and scope.
 func copySpan(rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span) ptrace.Traces {
-	td := ptrace.NewTraces()
-	drs := td.ResourceSpans().AppendEmpty()
-	rs.Resource().CopyTo(drs.Resource())
-	drs.SetSchemaUrl(rs.SchemaUrl())
-	dss := drs.ScopeSpans().AppendEmpty()
-	ss.Scope().CopyTo(dss.Scope())
-	dss.SetSchemaUrl(ss.SchemaUrl())
-	span.CopyTo(dss.Spans().AppendEmpty())
-	return td
+	return subset.Span(rs, ss, span)
 }
 
 // rebuildTraces copies td without the held spans and with records folded
 // into the joined ones, keeping the resource/scope grouping and order. td
 // itself is not modified (it may be shared and read-only).
 func rebuildTraces(td ptrace.Traces, acts []spanAct) ptrace.Traces {
-	out := ptrace.NewTraces()
-	n := 0
-	rss := td.ResourceSpans()
-	for r := 0; r < rss.Len(); r++ {
-		rs := rss.At(r)
-		var drs ptrace.ResourceSpans
-		haveRS := false
-		sss := rs.ScopeSpans()
-		for s := 0; s < sss.Len(); s++ {
-			ss := sss.At(s)
-			var dss ptrace.ScopeSpans
-			haveSS := false
-			spans := ss.Spans()
-			for i := 0; i < spans.Len(); i, n = i+1, n+1 {
-				a := acts[n]
-				if a.hold {
-					continue
-				}
-				if !haveRS {
-					drs = out.ResourceSpans().AppendEmpty()
-					rs.Resource().CopyTo(drs.Resource())
-					drs.SetSchemaUrl(rs.SchemaUrl())
-					haveRS = true
-				}
-				if !haveSS {
-					dss = drs.ScopeSpans().AppendEmpty()
-					ss.Scope().CopyTo(dss.Scope())
-					dss.SetSchemaUrl(ss.SchemaUrl())
-					haveSS = true
-				}
-				dst := dss.Spans().AppendEmpty()
-				spans.At(i).CopyTo(dst)
-				if a.fold != nil {
-					foldRecords(dst, a.fold.recs)
-				}
+	return subset.Traces(td,
+		func(p subset.Pos) bool { return !acts[p.N].hold },
+		func(p subset.Pos, dst ptrace.Span) {
+			if a := acts[p.N]; a.fold != nil {
+				foldRecords(dst, a.fold.recs)
 			}
-		}
-	}
-	return out
+		})
 }
 
 // foldRecords appends the records to span as span events in message order,

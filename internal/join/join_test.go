@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/respanai/respanexporter/internal/metadata"
 	"github.com/respanai/respanexporter/internal/metadatatest"
+	"github.com/respanai/respanexporter/internal/tracetest"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -538,34 +538,6 @@ func TestLogsJoinFailedCall(t *testing.T) {
 	assert.Empty(t, c)
 }
 
-// spanID returns the 8-byte id whose hex form identifies span n.
-func spanID(n int) pcommon.SpanID {
-	return pcommon.SpanID{0xaa, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
-}
-
-// makeTraces builds one resource and scope with n spans of unique ids.
-func makeTraces(n int) ptrace.Traces {
-	td := ptrace.NewTraces()
-	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
-	for i := 0; i < n; i++ {
-		sp := spans.AppendEmpty()
-		sp.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 1})
-		sp.SetSpanID(spanID(i))
-		sp.SetName("span")
-	}
-	return td
-}
-
-// spanIDsOf lists the span ids of td in order.
-func spanIDsOf(td ptrace.Traces) []string {
-	var out []string
-	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
-	for i := 0; i < spans.Len(); i++ {
-		out = append(out, spans.At(i).SpanID().String())
-	}
-	return out
-}
-
 func nopTelemetry(t *testing.T) *metadata.TelemetryBuilder {
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
@@ -577,7 +549,7 @@ func nopTelemetry(t *testing.T) *metadata.TelemetryBuilder {
 
 // manyChatSpans returns n content-less chat spans (ids 1..n) in one batch.
 func manyChatSpans(n int) ptrace.Traces {
-	td := makeTraces(n)
+	td := tracetest.Make(1, 1, n)
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
 	for i := 0; i < n; i++ {
 		spans.At(i).Attributes().PutStr("gen_ai.operation.name", "chat")
@@ -590,7 +562,7 @@ func manyChatSpans(n int) ptrace.Traces {
 func TestLogsJoinBoundSpans(t *testing.T) {
 	env := newJoinEnv(t, func(c *Config) { c.MaxSpans = 2 })
 	td := manyChatSpans(3)
-	ids := spanIDsOf(td)
+	ids := tracetest.SpanIDs(td)
 	env.sendTraces(td)
 	reqs := env.requests()
 	require.Len(t, reqs, 1)
@@ -619,7 +591,7 @@ func TestLogsJoinBoundBytes(t *testing.T) {
 	}
 	env := newJoinEnv(t, func(c *Config) { c.MaxBytes = 3*one - 1 })
 	td := manyChatSpans(3)
-	ids := spanIDsOf(td)
+	ids := tracetest.SpanIDs(td)
 	env.sendTraces(td)
 	require.Len(t, env.requests(), 1)
 	assert.Equal(t, []string{ids[0]}, env.requests()[0].ids)

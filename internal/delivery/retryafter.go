@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter // import "github.com/respanai/respanexporter"
+package delivery // import "github.com/respanai/respanexporter/internal/delivery"
 
 import (
 	"encoding/json"
@@ -12,17 +12,18 @@ import (
 	"time"
 )
 
-// maxRetryAfter caps the delay a server may ask for. A misconfigured proxy
+// MaxRetryAfter caps the delay a server may ask for. A misconfigured proxy
 // answering "Retry-After: 86400" must not park the queue for a day; beyond
 // five minutes the default retry_on_failure.max_elapsed_time (300s) would
 // give up anyway, and the exporterhelper still applies its own backoff.
-const maxRetryAfter = 5 * time.Minute
+const MaxRetryAfter = 5 * time.Minute
 
-// retryAfter returns the delay requested by a response: the Retry-After
+// RetryAfter returns the delay requested by a response: the Retry-After
 // header (delta-seconds or HTTP-date) wins, then a JSON body field
-// "retry_after" (seconds, as Respan documents for 429). ok is false when
-// neither gives a positive delay.
-func retryAfter(header http.Header, body map[string]json.RawMessage, now time.Time) (time.Duration, bool) {
+// "retry_after" (seconds, as Respan documents for 429; body may be nil).
+// ok is false when neither gives a positive delay. It is the one parser of
+// these fields in the module.
+func RetryAfter(header http.Header, body map[string]json.RawMessage, now time.Time) (time.Duration, bool) {
 	if d, ok := parseRetryAfterHeader(header.Get("Retry-After"), now); ok {
 		return d, true
 	}
@@ -47,7 +48,7 @@ func parseRetryAfterHeader(v string, now time.Time) (time.Duration, bool) {
 		if d <= 0 {
 			return 0, false
 		}
-		return min(d, maxRetryAfter), true
+		return min(d, MaxRetryAfter), true
 	}
 	return 0, false
 }
@@ -71,8 +72,8 @@ func secondsToDelay(secs float64) (time.Duration, bool) {
 	if math.IsNaN(secs) || secs <= 0 {
 		return 0, false
 	}
-	if secs >= maxRetryAfter.Seconds() {
-		return maxRetryAfter, true
+	if secs >= MaxRetryAfter.Seconds() {
+		return MaxRetryAfter, true
 	}
 	return time.Duration(secs * float64(time.Second)), true
 }

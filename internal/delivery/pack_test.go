@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter
+package delivery
 
 import (
 	"encoding/json"

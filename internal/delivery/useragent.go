@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter // import "github.com/respanai/respanexporter"
+package delivery // import "github.com/respanai/respanexporter/internal/delivery"
 
 import (
 	"runtime/debug"
@@ -35,10 +35,10 @@ var exporterVersion = sync.OnceValue(func() string {
 	return "devel"
 })
 
-// userAgent names the exporter and the collector build, so Respan can tell
+// UserAgent names the exporter and the collector build, so Respan can tell
 // this client apart from its SDKs, e.g.
 // "respanexporter/v0.3.1 (otelcol-contrib/0.158.0)".
-func userAgent(bi component.BuildInfo) string {
+func UserAgent(bi component.BuildInfo) string {
 	cmd := bi.Command
 	if cmd == "" {
 		cmd = "otelcol"

@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter // import "github.com/respanai/respanexporter"
+package delivery // import "github.com/respanai/respanexporter/internal/delivery"
 
 import (
 	"errors"
@@ -20,45 +20,47 @@ const (
 	maxDetailBytes = 512
 )
 
-// redactor removes configured secrets (api_key and header values, which may
-// hold credentials) from text that came back from the server: some
-// gateways echo request headers in error bodies.
-type redactor struct {
+// Redactor removes configured secrets (api_key and header values, which may
+// hold credentials) from text: text that came back from the server (some
+// gateways echo request headers in error bodies) and anything a command
+// prints. It is the one place that knows how secrets are hidden.
+type Redactor struct {
 	secrets []string
 }
 
-func newRedactor(cfg *Config) *redactor {
-	r := &redactor{}
-	r.add(string(cfg.APIKey))
-	for _, v := range cfg.ClientConfig.Headers.Iter {
-		r.add(string(v))
-		// "Bearer xyz": also hide the bare token.
-		if _, token, ok := strings.Cut(string(v), " "); ok {
+// NewRedactor hides each secret and, for a value such as "Bearer xyz",
+// also its bare token. Values shorter than six bytes are not hidden: they
+// would mangle unrelated text and reveal next to nothing.
+func NewRedactor(secrets ...string) *Redactor {
+	r := &Redactor{}
+	for _, v := range secrets {
+		r.add(v)
+		if _, token, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
 			r.add(token)
 		}
 	}
 	return r
 }
 
-func (r *redactor) add(s string) {
+func (r *Redactor) add(s string) {
 	s = strings.TrimSpace(s)
 	if len(s) >= minSecretLen {
 		r.secrets = append(r.secrets, s)
 	}
 }
 
-// text returns s without secrets.
-func (r *redactor) text(s string) string {
+// Text returns s without secrets.
+func (r *Redactor) Text(s string) string {
 	for _, secret := range r.secrets {
 		s = strings.ReplaceAll(s, secret, redactedText)
 	}
 	return s
 }
 
-// detail makes server-provided text safe to quote: secrets removed, control
+// Detail makes server-provided text safe to quote: secrets removed, control
 // characters flattened, length capped at a rune boundary.
-func (r *redactor) detail(s string) string {
-	s = r.text(strings.TrimSpace(s))
+func (r *Redactor) Detail(s string) string {
+	s = r.Text(strings.TrimSpace(s))
 	s = strings.Map(func(c rune) rune {
 		if unicode.IsControl(c) {
 			return ' '
@@ -75,9 +77,9 @@ func (r *redactor) detail(s string) string {
 	return s
 }
 
-// err rewrites a transport error so neither the URL's userinfo nor any
+// Err rewrites a transport error so neither the URL's userinfo nor any
 // secret can leak through it.
-func (r *redactor) err(err error) error {
+func (r *Redactor) Err(err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		if u, perr := url.Parse(urlErr.URL); perr == nil {
@@ -85,7 +87,7 @@ func (r *redactor) err(err error) error {
 		}
 	}
 	msg := err.Error()
-	if clean := r.text(msg); clean != msg {
+	if clean := r.Text(msg); clean != msg {
 		return errors.New(clean)
 	}
 	return err

@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter // import "github.com/respanai/respanexporter"
+package delivery // import "github.com/respanai/respanexporter/internal/delivery"
 
 import (
 	"bytes"
@@ -18,34 +18,20 @@ import (
 // memory.
 const maxResponseBytes = 64 << 10
 
-// outcome classifies one HTTP exchange. The values are also the "outcome"
+// Outcome classifies one HTTP exchange. The values are also the "outcome"
 // attribute of otelcol_exporter_respan_requests.
-type outcome string
+type Outcome string
 
 const (
-	outcomeSuccess   outcome = "success"
-	outcomeRetryable outcome = "retryable"
-	outcomePermanent outcome = "permanent"
-	outcomeTooLarge  outcome = "too_large"
+	OutcomeSuccess   Outcome = "success"
+	OutcomeRetryable Outcome = "retryable"
+	OutcomePermanent Outcome = "permanent"
+	OutcomeTooLarge  Outcome = "too_large"
 )
 
-// exchangeResult is what one request produced.
-type exchangeResult struct {
-	outcome outcome
-	status  int // 0 when no response was received
-	// err describes a failure; it is never a consumererror wrapper so the
-	// caller decides how the whole push is reported.
-	err error
-	// retryAfter is the delay the server asked for (retryable only).
-	retryAfter time.Duration
-	// rejectsAll marks permanent failures that do not depend on the payload
-	// (bad key, wrong URL): the other chunks would fail the same way.
-	rejectsAll bool
-	// spanErrors is the number of per-span errors a 2xx body reported,
-	// errorsDetail a quotable excerpt of them.
-	spanErrors   int
-	errorsDetail string
-}
+// DefaultEndpoint is the API base every Respan SDK uses; errors about a
+// wrong endpoint name it.
+const DefaultEndpoint = "https://api.respan.ai/api"
 
 // ingestBody is the lenient view of a response body: any JSON object, with
 // fields looked up by name when present. Respan documents several shapes
@@ -123,73 +109,73 @@ func errorDetail(body []byte, m ingestBody) string {
 	return strings.Join(parts, "; ")
 }
 
-// classify turns a response into an exchangeResult. target is the redacted
+// classify turns a response into an Exchange. target is the redacted
 // ingest URL, used in messages about a wrong endpoint.
-func classify(status int, header http.Header, body []byte, red *redactor, target string, now time.Time) exchangeResult {
+func classify(status int, header http.Header, body []byte, red *Redactor, target string, now time.Time) Exchange {
 	m := parseBody(body)
-	res := exchangeResult{status: status}
+	res := Exchange{Status: status}
 	statusText := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
 	withDetail := func(msg string) string {
-		if d := red.detail(errorDetail(body, m)); d != "" {
-			return msg + ": server said: " + d
+		if res.Detail = red.Detail(errorDetail(body, m)); res.Detail != "" {
+			return msg + ": server said: " + res.Detail
 		}
 		return msg
 	}
 
 	switch {
 	case status >= 200 && status <= 299:
-		res.outcome = outcomeSuccess
+		res.Outcome = OutcomeSuccess
 		if n := m.errorCount(); n > 0 {
-			res.spanErrors = n
+			res.SpanErrors = n
 			var buf bytes.Buffer
 			if json.Compact(&buf, m["errors"]) == nil {
-				res.errorsDetail = red.detail(buf.String())
+				res.ErrorsDetail = red.Detail(buf.String())
 			}
 		}
 		return res
 
 	case status == http.StatusRequestEntityTooLarge:
-		res.outcome = outcomeTooLarge
-		res.err = fmt.Errorf("respan: request too large (%s)", statusText)
+		res.Outcome = OutcomeTooLarge
+		res.Err = fmt.Errorf("respan: request too large (%s)", statusText)
 		return res
 
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		res.outcome = outcomePermanent
-		res.rejectsAll = true
-		res.err = errors.New(withDetail(fmt.Sprintf(
+		res.Outcome = OutcomePermanent
+		res.RejectsAll = true
+		res.Err = errors.New(withDetail(fmt.Sprintf(
 			"respan: API key rejected (%s): check api_key (or the Authorization header); the key must be valid for this Respan environment", statusText)))
 		return res
 
 	case status == http.StatusNotFound:
-		res.outcome = outcomePermanent
-		res.rejectsAll = true
-		res.err = errors.New(withDetail(fmt.Sprintf(
-			"respan: wrong endpoint (%s from %s): check endpoint (the API base, default %s) or traces_endpoint (a full ingest URL)", statusText, target, defaultEndpoint)))
+		res.Outcome = OutcomePermanent
+		res.RejectsAll = true
+		res.Err = errors.New(withDetail(fmt.Sprintf(
+			"respan: wrong endpoint (%s from %s): check endpoint (the API base, default %s) or traces_endpoint (a full ingest URL)", statusText, target, DefaultEndpoint)))
 		return res
 
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
-		res.outcome = outcomePermanent
-		res.err = errors.New(withDetail(fmt.Sprintf("respan: payload rejected (%s)", statusText)))
+		res.Outcome = OutcomePermanent
+		res.Err = errors.New(withDetail(fmt.Sprintf("respan: payload rejected (%s)", statusText)))
 		return res
 
 	case status == http.StatusTooManyRequests || status >= 500:
-		res.outcome = outcomeRetryable
+		res.Outcome = OutcomeRetryable
 		what := "server error"
 		if status == http.StatusTooManyRequests {
 			what = "rate limited"
 		}
-		if d, ok := retryAfter(header, m, now); ok {
-			res.retryAfter = d
+		if d, ok := RetryAfter(header, m, now); ok {
+			res.RetryAfter = d
 			what += fmt.Sprintf(", retry after %s", d)
 		}
-		res.err = errors.New(withDetail(fmt.Sprintf("respan: %s (%s)", what, statusText)))
+		res.Err = errors.New(withDetail(fmt.Sprintf("respan: %s (%s)", what, statusText)))
 		return res
 
 	default:
 		// Other 4xx (and unfollowed 1xx/3xx) are not transient by HTTP
 		// semantics; retrying would only repeat the rejection.
-		res.outcome = outcomePermanent
-		res.err = errors.New(withDetail(fmt.Sprintf("respan: request rejected (%s from %s)", statusText, target)))
+		res.Outcome = OutcomePermanent
+		res.Err = errors.New(withDetail(fmt.Sprintf("respan: request rejected (%s from %s)", statusText, target)))
 		return res
 	}
 }

@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter // import "github.com/respanai/respanexporter"
+package delivery // import "github.com/respanai/respanexporter/internal/delivery"
 
 import (
 	"github.com/respanai/respanexporter/internal/translator"

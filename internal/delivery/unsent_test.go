@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter
+package delivery
 
 import (
 	"testing"
@@ -10,14 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/respanai/respanexporter/internal/tracetest"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
 func TestUnsentTracesKeepsOnlyGivenSpansWithTheirResourceAndScope(t *testing.T) {
-	td := makeTraces(2, 2, 3) // ids 0..11
+	td := tracetest.Make(2, 2, 3) // ids 0..11
 	td.ResourceSpans().At(1).ScopeSpans().At(0).Scope().Attributes().PutStr("k", "v")
 	td.ResourceSpans().At(1).ScopeSpans().At(0).SetSchemaUrl("https://scope.schema")
-	all := spanIDsOf(td)
+	all := tracetest.SpanIDs(td)
 	logs := []*translator.SpanLog{
 		{Source: translator.SourceRef{Resource: 1, Scope: 0, Span: 2}},
 		{Source: translator.SourceRef{Resource: 0, Scope: 1, Span: 0}},
@@ -27,9 +28,9 @@ func TestUnsentTracesKeepsOnlyGivenSpansWithTheirResourceAndScope(t *testing.T) 
 		{Source: translator.SourceRef{Resource: 0, Scope: 0, Span: 9}}, // out of range
 	}
 
-	out := unsentTraces(td, logs)
+	out := UnsentTraces(td, logs)
 
-	assert.Equal(t, []string{all[3], all[6], all[8]}, spanIDsOf(out), "input order, no duplicates")
+	assert.Equal(t, []string{all[3], all[6], all[8]}, tracetest.SpanIDs(out), "input order, no duplicates")
 	require.Equal(t, 2, out.ResourceSpans().Len())
 	r0 := out.ResourceSpans().At(0)
 	v, _ := r0.Resource().Attributes().Get("res")
@@ -52,7 +53,7 @@ func TestUnsentTracesKeepsOnlyGivenSpansWithTheirResourceAndScope(t *testing.T) 
 }
 
 func TestUnsentTracesEmpty(t *testing.T) {
-	out := unsentTraces(makeTraces(1, 1, 2), nil)
+	out := UnsentTraces(tracetest.Make(1, 1, 2), nil)
 	assert.Equal(t, 0, out.SpanCount())
 	assert.Equal(t, ptrace.NewTraces().ResourceSpans().Len(), out.ResourceSpans().Len())
 }

@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package respanexporter
+package delivery
 
 import (
 	"encoding/json"
@@ -23,14 +23,14 @@ func TestParseRetryAfterHeader(t *testing.T) {
 		{" 120 ", 2 * time.Minute, true},
 		{"0", 0, false},
 		{"-5", 0, false},
-		{"86400", maxRetryAfter, true},
+		{"86400", MaxRetryAfter, true},
 		{"99999999999999999999", 0, false},
 		{now.Add(3 * time.Second).Format(http.TimeFormat), 3 * time.Second, true},
 		{"Fri, 02 Jan 2026 03:04:15 GMT", 10 * time.Second, true},
 		{"Friday, 02-Jan-26 03:04:15 GMT", 10 * time.Second, true}, // RFC 850
 		{"Fri Jan  2 03:04:15 2026", 10 * time.Second, true},       // ANSI C
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0, false},
-		{now.Add(time.Hour).Format(http.TimeFormat), maxRetryAfter, true},
+		{now.Add(time.Hour).Format(http.TimeFormat), MaxRetryAfter, true},
 		{"soon", 0, false},
 		{"", 0, false},
 	} {
@@ -51,7 +51,7 @@ func TestParseRetryAfterBody(t *testing.T) {
 		{`"60"`, time.Minute, true},
 		{`0`, 0, false},
 		{`-1`, 0, false},
-		{`1e9`, maxRetryAfter, true},
+		{`1e9`, MaxRetryAfter, true},
 		{`null`, 0, false},
 		{`"later"`, 0, false},
 		{`{}`, 0, false},
@@ -66,49 +66,49 @@ func TestRetryAfterHeaderWinsOverBody(t *testing.T) {
 	now := time.Now()
 	h := http.Header{}
 	h.Set("Retry-After", "7")
-	d, ok := retryAfter(h, parseBody([]byte(`{"retry_after": 60}`)), now)
+	d, ok := RetryAfter(h, parseBody([]byte(`{"retry_after": 60}`)), now)
 	assert.True(t, ok)
 	assert.Equal(t, 7*time.Second, d)
 
 	h.Set("Retry-After", "garbage")
-	d, ok = retryAfter(h, parseBody([]byte(`{"retry_after": 60}`)), now)
+	d, ok = RetryAfter(h, parseBody([]byte(`{"retry_after": 60}`)), now)
 	assert.True(t, ok, "an unusable header falls back to the body")
 	assert.Equal(t, time.Minute, d)
 
-	_, ok = retryAfter(http.Header{}, nil, now)
+	_, ok = RetryAfter(http.Header{}, nil, now)
 	assert.False(t, ok)
 }
 
 func TestClassify(t *testing.T) {
-	red := newRedactor(testConfig("http://x"))
+	red := NewRedactor("sk-respan-test-0123456789abcdef")
 	now := time.Now()
 	for _, tc := range []struct {
 		status     int
 		body       string
-		want       outcome
+		want       Outcome
 		rejectsAll bool
 	}{
-		{200, `{}`, outcomeSuccess, false},
-		{201, ``, outcomeSuccess, false},
-		{204, ``, outcomeSuccess, false},
-		{301, ``, outcomePermanent, false},
-		{400, ``, outcomePermanent, false},
-		{401, ``, outcomePermanent, true},
-		{403, ``, outcomePermanent, true},
-		{404, ``, outcomePermanent, true},
-		{408, ``, outcomePermanent, false},
-		{413, ``, outcomeTooLarge, false},
-		{422, ``, outcomePermanent, false},
-		{429, ``, outcomeRetryable, false},
-		{500, ``, outcomeRetryable, false},
-		{502, ``, outcomeRetryable, false},
-		{503, ``, outcomeRetryable, false},
-		{504, ``, outcomeRetryable, false},
-		{507, ``, outcomeRetryable, false},
+		{200, `{}`, OutcomeSuccess, false},
+		{201, ``, OutcomeSuccess, false},
+		{204, ``, OutcomeSuccess, false},
+		{301, ``, OutcomePermanent, false},
+		{400, ``, OutcomePermanent, false},
+		{401, ``, OutcomePermanent, true},
+		{403, ``, OutcomePermanent, true},
+		{404, ``, OutcomePermanent, true},
+		{408, ``, OutcomePermanent, false},
+		{413, ``, OutcomeTooLarge, false},
+		{422, ``, OutcomePermanent, false},
+		{429, ``, OutcomeRetryable, false},
+		{500, ``, OutcomeRetryable, false},
+		{502, ``, OutcomeRetryable, false},
+		{503, ``, OutcomeRetryable, false},
+		{504, ``, OutcomeRetryable, false},
+		{507, ``, OutcomeRetryable, false},
 	} {
 		res := classify(tc.status, http.Header{}, []byte(tc.body), red, "http://x/v1/traces/ingest", now)
-		assert.Equal(t, tc.want, res.outcome, "status %d", tc.status)
-		assert.Equal(t, tc.rejectsAll, res.rejectsAll, "status %d", tc.status)
-		assert.Equal(t, tc.want == outcomeSuccess, res.err == nil, "status %d", tc.status)
+		assert.Equal(t, tc.want, res.Outcome, "status %d", tc.status)
+		assert.Equal(t, tc.rejectsAll, res.RejectsAll, "status %d", tc.status)
+		assert.Equal(t, tc.want == OutcomeSuccess, res.Err == nil, "status %d", tc.status)
 	}
 }
