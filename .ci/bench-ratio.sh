@@ -10,7 +10,6 @@
 # when the ratio is above it, e.g. MAX=1.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
 
 COUNT="${COUNT:-6}"
 BENCHTIME="${BENCHTIME:-1s}"

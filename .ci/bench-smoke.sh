@@ -8,7 +8,6 @@
 # It checks that the harness works, not how fast anything is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
 start=$SECONDS
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
@@ -18,9 +17,8 @@ echo "bench-smoke: micro-benchmarks (1 iteration each)"
 go test -run='^$' -bench='^Benchmark(Convention/conv=mix|TranslateEncode1000|PdataJSONMarshal1000)$' -benchtime=1x -benchmem ./internal/translator
 
 echo "bench-smoke: load harness (bench/ module: go mod tidy -diff, go vet, staticcheck, build)"
-staticcheck="$(go env GOPATH)/bin/staticcheck"
-[[ -x "$staticcheck" ]] || staticcheck=true # installed by `make lint` earlier in .ci/run
-(cd bench && go mod tidy -diff && go vet ./... && "$staticcheck" ./... && go build -o ../bin/respan-bench .) ||
+(cd bench && go mod tidy -diff && go vet ./... && go tool -modfile=../internal/tools/go.mod staticcheck ./... &&
+	go build -o ../bin/respan-bench .) ||
 	{ echo "bench-smoke: bench/ does not build or bench/go.mod is out of date (cd bench && go mod tidy)" >&2; exit 1; }
 ./bin/respan-bench -collector dist/otelcol-respan -scenarios respan,otlphttp-json \
 	-duration 5s -warmup 2s -pool 10 -respan-sink check -profile "$out/pprof" -profile-seconds 3 \

@@ -9,7 +9,6 @@
 # KEEP=1 keeps the temp dir for inspection.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
 CORE="${CORE:-v0.164.0}"
 STABLE="${STABLE:-v1.70.0}"
 

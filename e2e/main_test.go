@@ -47,10 +47,6 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	if err := os.Setenv("GOPROXY", envOr("GOPROXY", "https://proxy.golang.org")); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
 
 	start := time.Now()
 	collectorBin = os.Getenv("OTELCOL_RESPAN")
@@ -88,7 +84,7 @@ func runMain(m *testing.M) int {
 }
 
 // ensureDistribution brings dist/otelcol-respan up to date: `make dist`
-// (dist.mk rebuilds only when the binary is missing or older than the
+// (the Makefile rebuilds only when the binary is missing or older than the
 // manifest or the exporter's sources). Without make, ocb runs directly when
 // the binary is missing.
 func ensureDistribution() error {
@@ -104,11 +100,4 @@ func ensureDistribution() error {
 	cmd.Dir = repoRoot
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	return cmd.Run()
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

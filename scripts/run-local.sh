@@ -19,7 +19,6 @@
 # dist/otelcol-respan, built with `make dist` when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
 
 COLLECTOR="${OTELCOL_RESPAN:-dist/otelcol-respan}"
 CONFIG=examples/local.yaml

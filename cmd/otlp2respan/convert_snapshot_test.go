@@ -1,3 +1,4 @@
+// Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
 package main

@@ -1,3 +1,6 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command otlp2respan is the command-line companion of the Respan exporter.
 //
 //	otlp2respan convert [-pretty] [-strict] [-v] FILE...

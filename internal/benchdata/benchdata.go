@@ -1,3 +1,6 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package benchdata generates realistic gen-AI spans for benchmarks and
 // load tests: a deterministic mix of the instrumentation conventions the
 // translator reads, with message sizes typical of production traffic.

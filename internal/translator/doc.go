@@ -1,3 +1,6 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package translator turns OTLP spans (pdata ptrace) into Respan span logs.
 //
 // It is pure: no I/O, no collector lifecycle, no logging. Everything it

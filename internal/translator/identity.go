@@ -1,3 +1,6 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package translator
 
 // identifiers are the trace-level grouping fields that propagate (§5.8).

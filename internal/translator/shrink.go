@@ -1,3 +1,6 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package translator
 
 // Shrink cuts the content fields of s (input, output, message contents,

@@ -1,3 +1,6 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package translator
 
 import (
