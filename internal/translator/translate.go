@@ -126,10 +126,10 @@ func (t *Translator) linkBatch(logs []*SpanLog, facts []spanFacts) {
 			parent[i] = p
 		}
 	}
-	depth := depths(parent)
+	depth, order := treeOrder(parent)
 
 	if t.opts.PropagateIdentifiers {
-		propagate(logs, facts, parent, depth)
+		propagate(logs, facts, parent, depth, order)
 	} else {
 		for i, sl := range logs {
 			setIdentifiers(sl, facts[i].ids)
@@ -140,37 +140,49 @@ func (t *Translator) linkBatch(logs []*SpanLog, facts []spanFacts) {
 		}
 	}
 	if t.opts.DedupeNestedUsage {
-		dedupeUsage(logs, facts, parent)
+		dedupeUsage(logs, facts, parent, order)
 	}
 }
 
-// depths computes each span's distance to its top-most in-batch ancestor.
-// Cycles (possible with hostile ids) are cut by a step bound.
-func depths(parent []int) []int {
-	depth := make([]int, len(parent))
+// treeOrder cuts parent cycles (possible with hostile ids: the span where a
+// cycle closes becomes a top-most span) and returns every span's depth below
+// its top-most in-batch ancestor and the spans in parent-before-child order.
+// Each span is visited once, so a 50,000-deep chain costs what 50,000
+// siblings cost.
+func treeOrder(parent []int) (depth, order []int) {
+	const (
+		unseen = iota
+		onPath
+		placed
+	)
+	state := make([]uint8, len(parent))
+	depth = make([]int, len(parent))
+	order = make([]int, 0, len(parent))
+	var path []int
 	for i := range parent {
-		d, p := 0, parent[i]
-		for p >= 0 && d <= len(parent) {
-			d++
-			p = parent[p]
+		path = path[:0]
+		j := i
+		for j >= 0 && state[j] == unseen {
+			state[j] = onPath
+			path = append(path, j)
+			j = parent[j]
 		}
-		depth[i] = d
+		if j >= 0 && state[j] == onPath {
+			parent[j] = -1
+		}
+		for k := len(path) - 1; k >= 0; k-- {
+			n := path[k]
+			if p := parent[n]; p >= 0 {
+				depth[n] = depth[p] + 1
+			}
+			state[n] = placed
+			order = append(order, n)
+		}
 	}
-	return depth
+	return depth, order
 }
 
-// ancestors calls fn for each in-batch ancestor, nearest first; fn returns
-// false to stop. Cycle-safe.
-func ancestors(parent []int, i int, fn func(a int) bool) {
-	for steps, p := 0, parent[i]; p >= 0 && steps <= len(parent); steps++ {
-		if !fn(p) {
-			return
-		}
-		p = parent[p]
-	}
-}
-
-func propagate(logs []*SpanLog, facts []spanFacts, parent, depth []int) {
+func propagate(logs []*SpanLog, facts []spanFacts, parent, depth, order []int) {
 	// Per trace: the top-most span holding each identifier and the
 	// top-most span holding a workflow marker.
 	type traceTop struct {
@@ -205,12 +217,17 @@ func propagate(logs []*SpanLog, facts []spanFacts, parent, depth []int) {
 			tt.rootName, tt.rootIsModel, tt.hasRootFound = logs[i].SpanName, f.modelCall, true
 		}
 	}
+	// A span takes each identifier it lacks from its nearest ancestor that has
+	// it: resolving parents first makes that one fill per span.
+	inherited := make([]identifiers, len(logs))
+	for _, i := range order {
+		inherited[i] = facts[i].ids
+		if p := parent[i]; p >= 0 && !inherited[i].complete() {
+			inherited[i].fill(inherited[p])
+		}
+	}
 	for i, sl := range logs {
-		ids := facts[i].ids
-		ancestors(parent, i, func(a int) bool {
-			ids.fill(facts[a].ids)
-			return !ids.complete()
-		})
+		ids := inherited[i]
 		tt := tops[facts[i].traceID]
 		ids.fill(tt.ids)
 		setIdentifiers(sl, ids)
@@ -235,27 +252,101 @@ func setIdentifiers(sl *SpanLog, ids identifiers) {
 }
 
 // dedupeUsage keeps usage on the innermost of nested model-call spans
-// reporting the same tokens; outer copies move to metadata.suppressed_usage.
-func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
-	suppressed := make([]bool, len(logs))
-	for i, f := range facts {
-		if !f.modelCall || !(f.usage.prompt.Set || f.usage.completion.Set) {
+// reporting the same tokens; outer copies move to metadata.suppressed_usage,
+// naming the first (in batch order) nested span that reported them.
+//
+// It runs in linear time: one depth-first walk finds, for each model call, the
+// nearest enclosing model call with the same usage; then, children before
+// parents, each such ancestor learns the first of its same-usage descendants.
+func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent, order []int) {
+	type usageKey struct{ prompt, completion OptInt }
+	counts := func(i int) bool {
+		f := &facts[i]
+		return f.modelCall && (f.usage.prompt.Set || f.usage.completion.Set)
+	}
+	n := len(logs)
+	// Children lists in one slab (CSR), from the cycle-free parent links.
+	start := make([]int, n+1)
+	for _, p := range parent {
+		if p >= 0 {
+			start[p+1]++
+		}
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	children := make([]int, start[n])
+	fillAt := append([]int(nil), start[:n]...)
+	for c, p := range parent {
+		if p >= 0 {
+			children[fillAt[p]] = c
+			fillAt[p]++
+		}
+	}
+
+	nearest := make([]int, n) // nearest enclosing model call with the same usage
+	first := make([]int, n)   // first same-usage descendant
+	for i := range nearest {
+		nearest[i], first[i] = -1, -1
+	}
+	open := map[usageKey][]int{} // model calls on the current root-to-span path, by usage
+	type frame struct{ span, next int }
+	var stack []frame
+	for root := 0; root < n; root++ {
+		if parent[root] >= 0 {
 			continue
 		}
-		ancestors(parent, i, func(a int) bool {
-			af := facts[a]
-			if af.modelCall && !suppressed[a] && af.usage.prompt == f.usage.prompt && af.usage.completion == f.usage.completion {
-				suppressed[a] = true
-				sl := logs[a]
-				m := af.usage.asMap()
-				m["reason"] = "same usage reported by nested model-call span"
-				m["child_span_id"] = logs[i].SpanID
-				sl.SetMetadata("suppressed_usage", m)
-				sl.PromptTokens, sl.CompletionTokens, sl.TotalRequestTokens = OptInt{}, OptInt{}, OptInt{}
-				sl.CacheHitTokens, sl.CacheCreationTokns, sl.ReasoningTokens = OptInt{}, OptInt{}, OptInt{}
-				sl.Cost = OptFloat{}
+		stack = append(stack[:0], frame{span: root, next: start[root]})
+		if counts(root) {
+			k := usageKey{facts[root].usage.prompt, facts[root].usage.completion}
+			open[k] = append(open[k], root)
+		}
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.next < start[top.span+1] {
+				c := children[top.next]
+				top.next++
+				if counts(c) {
+					k := usageKey{facts[c].usage.prompt, facts[c].usage.completion}
+					if on := open[k]; len(on) > 0 {
+						nearest[c] = on[len(on)-1]
+					}
+					open[k] = append(open[k], c)
+				}
+				stack = append(stack, frame{span: c, next: start[c]})
+				continue
 			}
-			return true
-		})
+			if s := top.span; counts(s) {
+				k := usageKey{facts[s].usage.prompt, facts[s].usage.completion}
+				open[k] = open[k][:len(open[k])-1]
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	for k := len(order) - 1; k >= 0; k-- {
+		i := order[k]
+		a := nearest[i]
+		if a < 0 {
+			continue
+		}
+		for _, d := range [2]int{i, first[i]} {
+			if d >= 0 && (first[a] < 0 || d < first[a]) {
+				first[a] = d
+			}
+		}
+	}
+	for a, d := range first {
+		if d < 0 {
+			continue
+		}
+		af := facts[a]
+		sl := logs[a]
+		m := af.usage.asMap()
+		m["reason"] = "same usage reported by nested model-call span"
+		m["child_span_id"] = logs[d].SpanID
+		sl.SetMetadata("suppressed_usage", m)
+		sl.PromptTokens, sl.CompletionTokens, sl.TotalRequestTokens = OptInt{}, OptInt{}, OptInt{}
+		sl.CacheHitTokens, sl.CacheCreationTokns, sl.ReasoningTokens = OptInt{}, OptInt{}, OptInt{}
+		sl.Cost = OptFloat{}
 	}
 }
