@@ -106,11 +106,14 @@ type SourceRef struct {
 	Resource, Scope, Span int
 }
 
-// Translator translates batches. It is safe for concurrent use: all
-// per-batch state lives on the stack of Translate.
+// Translator translates batches. It is safe for concurrent use: per-batch
+// state lives on the stack of Translate (or in pooled views), and the one
+// cross-batch cache (tool definitions) has its own lock.
 type Translator struct {
 	opts        Options
 	providerIDs map[string]string
+	// tools caches tool extraction across batches (safe for concurrent use).
+	tools toolsCache
 }
 
 // New returns a Translator for opts.

@@ -275,89 +275,103 @@ func appendUnique(list []string, s string) []string {
 	return append(list, s)
 }
 
-// cachedExtractTools is extractTools memoised per batch on the raw tool
-// definitions, which repeat verbatim on every model call of an agent. The
-// cache also keeps the encoded JSON, so a repeated list costs one copy.
-// Cached lists are shared read-only between span logs.
+// cachedExtractTools is extractTools memoised on the raw tool definitions,
+// which repeat verbatim on every model call of an agent and, as an
+// application's tools rarely change, across batches: the cache lives on
+// the Translator. It also keeps the encoded JSON, so a repeated list costs
+// one copy, and what extraction did to the span besides (warnings,
+// truncation count, consumed attributes), so that a hit leaves the span
+// log exactly as a miss does. Cached lists are shared read-only between
+// span logs.
 func cachedExtractTools(v *spanView, sl *SpanLog) {
-	key := toolsCacheKey(v)
-	if key == "" || v.batch == nil {
+	key, ok := toolsCacheKey(v)
+	if !ok || v.tools == nil {
 		sl.Tools = extractTools(v)
 		return
 	}
-	if c, ok := v.batch.tools[key]; ok {
-		for _, k := range toolKeys {
-			v.consume(k)
-		}
+	if c, ok := v.tools.get(key); ok {
+		v.consumeAll(c.consumed...)
 		for _, prefix := range toolPrefixes {
 			v.forPrefix(prefix, func(string, pcommon.Value) {})
 		}
 		for _, w := range c.warnings {
 			v.warn(w)
 		}
+		v.truncated += c.truncated
 		sl.Tools, sl.toolsJSON = c.tools, c.encoded
 		return
 	}
-	before := len(v.warnings)
+	before, truncBefore := len(v.warnings), v.truncated
+	wasConsumed := [len(toolSourceKeys)]bool{}
+	for i, k := range toolSourceKeys {
+		wasConsumed[i] = v.isConsumedKey(k)
+	}
 	tools := extractTools(v)
-	c := cachedTools{tools: tools, warnings: append([]string(nil), v.warnings[before:]...)}
+	c := cachedTools{tools: tools, warnings: append([]string(nil), v.warnings[before:]...), truncated: v.truncated - truncBefore}
+	for i, k := range toolSourceKeys {
+		if !wasConsumed[i] && v.isConsumedKey(k) {
+			c.consumed = append(c.consumed, k)
+		}
+	}
 	if len(tools) > 0 {
 		c.encoded = marshalAny(tools)
 	}
-	v.batch.tools[key] = c
+	v.tools.put(string(key), c)
 	sl.Tools, sl.toolsJSON = c.tools, c.encoded
 }
 
 var (
-	toolKeys     = []string{genai.ToolDefinitions, "ai.prompt.tools", "llm.invocation_parameters"}
+	// toolSourceKeys are every attribute extractTools may read, so all are
+	// part of the cache key.
+	toolSourceKeys = [...]string{genai.ToolDefinitions, "ai.prompt.tools", "llm.invocation_parameters",
+		"request_data", "gcp.vertex.agent.llm_request", "model_request_parameters", "gen_ai.agent.tools"}
 	toolPrefixes = []string{"llm.tools.", "llm.request.functions."}
 )
 
 // toolsCacheKey concatenates the string values of every tool-definition
-// source on the span; "" (no caching) when a source is not a string or the
-// key would be large. llm.invocation_parameters can hold tools too, so it
-// is part of the key.
-func toolsCacheKey(v *spanView) string {
-	var b strings.Builder
+// source on the span into the view's reused key buffer; ok is false (no
+// caching) when there is no source, a source is not a string or the key
+// would be large.
+func toolsCacheKey(v *spanView) ([]byte, bool) {
+	b := v.keyBuf[:0]
 	add := func(tag string, val pcommon.Value) bool {
 		switch val.Type() {
 		case pcommon.ValueTypeStr:
-			b.WriteString(tag)
-			b.WriteByte(0)
-			b.WriteString(val.Str())
+			b = append(b, tag...)
+			b = append(b, 0)
+			b = append(b, val.Str()...)
 		case pcommon.ValueTypeSlice:
 			sl := val.Slice()
-			b.WriteString(tag)
+			b = append(b, tag...)
 			for i := 0; i < sl.Len(); i++ {
 				e := sl.At(i)
 				if e.Type() != pcommon.ValueTypeStr {
 					return false
 				}
-				b.WriteByte(1)
-				b.WriteString(e.Str())
+				b = append(b, 1)
+				b = append(b, e.Str()...)
 			}
 		default:
 			return false
 		}
-		b.WriteByte(0)
-		return b.Len() <= maxCachedToolKeyBytes
+		b = append(b, 0)
+		return len(b) <= maxCachedToolKeyBytes
 	}
-	for _, k := range toolKeys {
-		if val, ok := v.peek(k); ok && !add(k, val) {
-			return ""
+	ok := true
+	for _, k := range toolSourceKeys {
+		if val, present := v.peek(k); present && !add(k, val) {
+			ok = false
+			break
 		}
 	}
-	if v.hasFlat.oiTools || v.hasFlat.tlFunctions {
-		ok := true
+	if ok && (v.hasFlat.oiTools || v.hasFlat.tlFunctions) {
 		v.attrs.Range(func(k string, val pcommon.Value) bool {
 			if strings.HasPrefix(k, "llm.tools.") || strings.HasPrefix(k, "llm.request.functions.") {
 				ok = add(k, val)
 			}
 			return ok
 		})
-		if !ok {
-			return ""
-		}
 	}
-	return b.String()
+	v.keyBuf = b
+	return b, ok && len(b) > 0
 }

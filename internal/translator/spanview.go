@@ -5,6 +5,7 @@ package translator
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -25,8 +26,10 @@ type spanView struct {
 	// lastTraceID/lastTraceHex memoise the hex form of the trace id.
 	lastTraceID  pcommon.TraceID
 	lastTraceHex string
-	// batch holds per-batch caches (shared across the batch's spans).
-	batch *batchCache
+	// tools is the translator's tool-definitions cache; keyBuf the reused
+	// buffer its keys are built in.
+	tools  *toolsCache
+	keyBuf []byte
 	// providerIDs maps canonical providers to Respan provider_id values.
 	providerIDs map[string]string
 
@@ -203,6 +206,12 @@ func (v *spanView) consume(key string) {
 	}
 }
 
+// isConsumedKey reports whether a mapping used the attribute key.
+func (v *spanView) isConsumedKey(key string) bool {
+	ref, ok := v.idx[key]
+	return ok && v.isConsumed(ref.pos)
+}
+
 // isConsumed reports whether a mapping used the attribute at pos.
 func (v *spanView) isConsumed(pos int) bool { return pos < len(v.consumed) && v.consumed[pos] }
 
@@ -310,16 +319,42 @@ func truncateRunes(s string, n int) string {
 	return s
 }
 
-// batchCache memoises work whose input repeats across the spans of a
-// batch: every call of an agent carries the same tool definitions.
-type batchCache struct {
-	tools map[string]cachedTools
+// toolsCache memoises tool extraction across the batches of a Translator
+// (see cachedExtractTools). It is bounded: when the keys held reach
+// maxToolsCacheBytes it starts over, which keeps the memory bound without
+// bookkeeping; an application's few distinct tool lists refill it at once.
+type toolsCache struct {
+	mu    sync.Mutex
+	m     map[string]cachedTools
+	bytes int
 }
 
 type cachedTools struct {
-	tools    []any
-	encoded  string // JSON text of tools
-	warnings []string
+	tools     []any
+	encoded   string // JSON text of tools
+	warnings  []string
+	truncated int
+	consumed  []string // source attributes extraction consumed
+}
+
+const maxToolsCacheBytes = 8 << 20
+
+// get looks key up; the string conversion in the index does not allocate.
+func (c *toolsCache) get(key []byte) (cachedTools, bool) {
+	c.mu.Lock()
+	e, ok := c.m[string(key)]
+	c.mu.Unlock()
+	return e, ok
+}
+
+func (c *toolsCache) put(key string, e cachedTools) {
+	c.mu.Lock()
+	if c.m == nil || c.bytes+len(key)+len(e.encoded) > maxToolsCacheBytes {
+		c.m, c.bytes = make(map[string]cachedTools), 0
+	}
+	c.m[key] = e
+	c.bytes += len(key) + len(e.encoded)
+	c.mu.Unlock()
 }
 
 // maxCachedToolKeyBytes bounds the keys kept in the tools cache.

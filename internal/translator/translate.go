@@ -36,7 +36,7 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 	slab := make([]SpanLog, 0, total)
 	facts := make([]spanFacts, 0, total)
 	res.Logs = make([]*SpanLog, 0, total)
-	v.batch = &batchCache{tools: map[string]cachedTools{}}
+	v.tools = &t.tools
 	rss := td.ResourceSpans()
 	for ri := 0; ri < rss.Len(); ri++ {
 		rs := rss.At(ri)

@@ -1,0 +1,77 @@
+// Copyright The respanexporter Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// toolsTraces is one chat span whose tool definitions make extraction do
+// everything a cache hit must replay: a description cut to the content cap
+// (a truncation count and a warning) and an unparseable schema (a warning).
+func toolsTraces(desc string) ptrace.Traces {
+	td := ptrace.NewTraces()
+	s := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	s.SetTraceID(pcommon.TraceID{1})
+	s.SetSpanID(pcommon.SpanID{2})
+	s.SetName("chat m")
+	s.SetStartTimestamp(1e18)
+	s.SetEndTimestamp(1e18 + 1e9)
+	a := s.Attributes()
+	a.PutStr("gen_ai.operation.name", "chat")
+	a.PutStr("gen_ai.request.model", "m")
+	a.PutStr("gen_ai.tool.definitions", `[{"type":"function","name":"get_weather","description":"`+desc+`","parameters":"{\"type\":"}]`)
+	return td
+}
+
+func TestToolsCacheAcrossBatches(t *testing.T) {
+	opts := DefaultOptions()
+	opts.MaxContentBytes = 64
+	tr := New(opts)
+	long := strings.Repeat("d", 200)
+
+	first := tr.Translate(toolsTraces(long))
+	second := tr.Translate(toolsTraces(long))
+	fresh := New(opts).Translate(toolsTraces(long))
+	a, b, c := EncodeArray(nil, first.Logs), EncodeArray(nil, second.Logs), EncodeArray(nil, fresh.Logs)
+	if string(a) != string(b) || string(a) != string(c) {
+		t.Fatalf("a cached translation differs from a fresh one:\nfirst:  %s\nsecond: %s\nfresh:  %s", a, b, c)
+	}
+	if first.TruncatedFields == 0 || second.TruncatedFields != first.TruncatedFields {
+		t.Errorf("truncated fields: first %d, second (cache hit) %d; want equal and > 0", first.TruncatedFields, second.TruncatedFields)
+	}
+	w := strings.Join(second.Logs[0].Warnings, "; ")
+	for _, want := range []string{"unparseable JSON in tool definition", "content truncated to max_content_bytes"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("cache hit lost warning %q: %q", want, w)
+		}
+	}
+	if len(second.Logs[0].Tools) != 1 {
+		t.Fatalf("tools on a cache hit: %v", second.Logs[0].Tools)
+	}
+
+	// A different list under the same source key is a different entry.
+	other := tr.Translate(toolsTraces("short"))
+	if got := string(EncodeArray(nil, other.Logs)); !strings.Contains(got, `\"description\":\"short\"`) && !strings.Contains(got, `"description":"short"`) {
+		t.Errorf("second tool list served from the first's cache entry: %s", got)
+	}
+}
+
+func TestToolsCacheBounded(t *testing.T) {
+	var c toolsCache
+	big := strings.Repeat("x", maxToolsCacheBytes/3)
+	for i := 0; i < 10; i++ {
+		c.put(big+string(rune('a'+i)), cachedTools{})
+		if c.bytes > maxToolsCacheBytes {
+			t.Fatalf("cache holds %d bytes, above its bound %d", c.bytes, maxToolsCacheBytes)
+		}
+	}
+	if _, ok := c.get([]byte(big + "j")); !ok {
+		t.Error("the latest entry is not in the cache")
+	}
+}
