@@ -490,35 +490,63 @@ func (c *msgConv) fromMessageMap(m map[string]any, def string, depth int) []Mess
 // msgBuilder accumulates one message's content.
 type msgBuilder struct {
 	role, name, toolCallID string
-	parts                  []any // OpenAI content parts
-	texts                  int   // how many parts are text parts
-	toolCalls              []ToolCall
-	results                []Message
+	// items are the content parts in order. A text part is held as its
+	// text and becomes an OpenAI {"type":"text"} part only when the
+	// message mixes kinds: most messages are text alone, sent as a string.
+	items     []msgItem
+	texts     int // how many items are text parts
+	toolCalls []ToolCall
+	results   []Message
 }
 
 func (b *msgBuilder) addText(s string) {
-	b.parts = append(b.parts, map[string]any{"type": "text", "text": s})
+	b.items = append(b.items, msgItem{text: s, isText: true})
 	b.texts++
 }
 
+// addRaw adds a non-text content part (an OpenAI-shaped tree).
+func (b *msgBuilder) addRaw(part any) {
+	b.items = append(b.items, msgItem{part: part})
+}
+
+// msgItem is one content part of a msgBuilder.
+type msgItem struct {
+	text   string
+	part   any
+	isText bool
+}
+
 func (b *msgBuilder) content(v *spanView) any {
-	if len(b.parts) == 0 {
+	if len(b.items) == 0 {
 		return nil
 	}
-	if b.texts == len(b.parts) {
-		if len(b.parts) == 1 {
-			return b.parts[0].(map[string]any)["text"]
+	if b.texts == len(b.items) {
+		if len(b.items) == 1 {
+			return b.items[0].text
+		}
+		n := len(b.items) - 1
+		for _, it := range b.items {
+			n += len(it.text)
 		}
 		var sb strings.Builder
-		for i, p := range b.parts {
+		sb.Grow(n)
+		for i, it := range b.items {
 			if i > 0 {
 				sb.WriteByte('\n')
 			}
-			sb.WriteString(p.(map[string]any)["text"].(string))
+			sb.WriteString(it.text)
 		}
 		return v.capContent(sb.String())
 	}
-	return b.parts
+	parts := make([]any, len(b.items))
+	for i, it := range b.items {
+		if it.isText {
+			parts[i] = map[string]any{"type": "text", "text": it.text}
+		} else {
+			parts[i] = it.part
+		}
+	}
+	return parts
 }
 
 // finishMsg turns a builder into messages appended to out.

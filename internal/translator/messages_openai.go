@@ -138,12 +138,12 @@ func (c *msgConv) addImage(b *msgBuilder, x map[string]any) {
 // Vercel file parts (data + mediaType).
 func (c *msgConv) addFile(b *msgBuilder, x map[string]any) {
 	if id := mStr(x, "file_id"); id != "" {
-		b.parts = append(b.parts, map[string]any{"type": "file", "file": map[string]any{"file_id": id}})
+		b.addRaw(map[string]any{"type": "file", "file": map[string]any{"file_id": id}})
 		return
 	}
 	if f, ok := x["file"].(map[string]any); ok {
 		if id := mStr(f, "file_id"); id != "" {
-			b.parts = append(b.parts, map[string]any{"type": "file", "file": map[string]any{"file_id": id}})
+			b.addRaw(map[string]any{"type": "file", "file": map[string]any{"file_id": id}})
 			return
 		}
 		if d := mStr(f, "file_data"); d != "" {

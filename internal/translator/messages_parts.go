@@ -175,7 +175,7 @@ func (c *msgConv) addGeneric(b *msgBuilder, x map[string]any) {
 		b.addText(c.v.capContent(j))
 		return
 	}
-	b.parts = append(b.parts, saneNumbers(x, 0))
+	b.addRaw(saneNumbers(x, 0))
 }
 
 // saneNumbers returns x with JSON numbers that do not fit a float64 (e.g.
@@ -234,7 +234,7 @@ func (c *msgConv) addBlob(b *msgBuilder, mime, modality, data string) {
 	}
 	if strings.HasPrefix(data, "data:") || strings.HasPrefix(data, "http://") || strings.HasPrefix(data, "https://") {
 		if isImage(mime, modality) {
-			b.parts = append(b.parts, map[string]any{"type": "image_url", "image_url": map[string]any{"url": data}})
+			b.addRaw(map[string]any{"type": "image_url", "image_url": map[string]any{"url": data}})
 			return
 		}
 	}
@@ -249,15 +249,15 @@ func (c *msgConv) addBlob(b *msgBuilder, mime, modality, data string) {
 	uri := "data:" + mime + ";base64," + data
 	switch {
 	case isImage(mime, modality):
-		b.parts = append(b.parts, map[string]any{"type": "image_url", "image_url": map[string]any{"url": uri}})
+		b.addRaw(map[string]any{"type": "image_url", "image_url": map[string]any{"url": uri}})
 	case strings.EqualFold(modality, "audio") || strings.HasPrefix(strings.ToLower(mime), "audio/"):
 		format := strings.TrimPrefix(strings.ToLower(mime), "audio/")
 		if format == "mpeg" {
 			format = "mp3"
 		}
-		b.parts = append(b.parts, map[string]any{"type": "input_audio", "input_audio": map[string]any{"data": data, "format": format}})
+		b.addRaw(map[string]any{"type": "input_audio", "input_audio": map[string]any{"data": data, "format": format}})
 	default:
-		b.parts = append(b.parts, map[string]any{"type": "file", "file": map[string]any{"file_data": uri}})
+		b.addRaw(map[string]any{"type": "file", "file": map[string]any{"file_data": uri}})
 	}
 }
 
@@ -283,7 +283,7 @@ func (c *msgConv) addURI(b *msgBuilder, mime, modality, uri string, orig map[str
 	}
 	uri = c.v.capContent(uri)
 	if isImage(mime, modality) {
-		b.parts = append(b.parts, map[string]any{"type": "image_url", "image_url": map[string]any{"url": uri}})
+		b.addRaw(map[string]any{"type": "image_url", "image_url": map[string]any{"url": uri}})
 		return
 	}
 	part := map[string]any{"type": "uri", "uri": uri}
@@ -293,7 +293,7 @@ func (c *msgConv) addURI(b *msgBuilder, mime, modality, uri string, orig map[str
 	if modality != "" {
 		part["modality"] = modality
 	}
-	b.parts = append(b.parts, part)
+	b.addRaw(part)
 }
 
 // argsText renders tool-call arguments as JSON text.
