@@ -228,6 +228,13 @@ func (c *msgConv) fromAny(raw any, def string, depth int) []Message {
 		if isEmptyContent(x) {
 			return nil
 		}
+		// A top-level message list of the common shapes is read without
+		// building its tree (messages_fast.go).
+		if t := strings.TrimSpace(x); depth == 0 && t != "" && t[0] == '[' {
+			if out, ok := c.fastMessages(t, def, depth); ok {
+				return out
+			}
+		}
 		d, decoded := c.decodeContentString(x)
 		if decoded {
 			return c.fromAny(d, def, depth+1)

@@ -30,6 +30,8 @@ type spanView struct {
 	// buffer its keys are built in.
 	tools  *toolsCache
 	keyBuf []byte
+	// fast holds the reused buffers of the fast message path.
+	fast fastReader
 	// providerIDs maps canonical providers to Respan provider_id values.
 	providerIDs map[string]string
 

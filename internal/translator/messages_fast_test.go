@@ -1,0 +1,134 @@
+// Copyright The respanexporter Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/benchdata"
+)
+
+// fastSeeds are message lists on both sides of the fast path's edge.
+var fastSeeds = []string{
+	`[{"role":"user","parts":[{"type":"text","content":"hi"}]}]`,
+	`[{"role":"system","parts":[{"type":"text","content":"be brief"}]},{"role":"user","parts":[{"type":"text","content":"a"},{"type":"text","content":"b"}]}]`,
+	`[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"f","arguments":{"b":2,"a":[1,2.50,1e400]}}],"finish_reason":"tool_call"}]`,
+	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":{"type":"text","value":"ok"}}]}]`,
+	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":null}]}]`,
+	`[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"f","arguments":"{\"x\":1}"}]}]`,
+	`[{"role":"assistant","parts":[{"type":"tool_call","name":"f","arguments":null}]}]`,
+	`[{"role":"user","content":"plain"},{"role":"assistant","content":[{"type":"text","text":"t"}]}]`,
+	`[{"role":"user","content":"{\"looks\":\"like json\"}"}]`,
+	`[{"role":"user","content":"  "}, {"role":"user","content":""}]`,
+	`[{"role":"critic","name":"","content":"x"},{"role":"Reviewer 2","content":"y"},{"role":"","content":"z"}]`,
+	`[{"role":"user","name":"ann","parts":[]}]`,
+	`[{"role":"user","parts":[{"type":"TEXT","content":"upper"},{"type":"text"},{"type":"text","text":"t","content":"c"}]}]`,
+	`[{"role":"user","parts":[{"type":"text","content":"e\u0301\n\"q\"\ud83d\ude00 \ud800"}]}]`,
+	`[{"role":"user","parts":[{"type":"text","content":"x","extra":{"deep":[1]}}]}]`,
+	`[{"role":"user","role":"assistant","content":"dup"}]`,
+	`[{"role":"user","content":"a","parts":[]}]`,
+	`[{"role":"user","parts":[{"type":"image","content":"x"}]}]`,
+	`[{"role":"user","content":"a"},]`,
+	`[{"role":"user","content":"a"}] x`,
+	`[{"role":null,"content":"a"}]`,
+	`[{"role":"user","content":"a","finish_reason":"stop"}]`,
+	`[{"role":"user","parts":["bare string"]}]`,
+	`[{"role":"user","parts":[{"type":"text","content":"` + "\x01" + `"}]}]`,
+	"\u00a0" + `[{"role":"user","content":"nbsp"}]`,
+	`[ ]`,
+	`[{"role":"user","content":"` + strings.Repeat("long ", 400) + `"}]`,
+	`[{"role":"user","parts":[{"type":"tool_call_response","id":"r","response":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}]}]`,
+}
+
+// convertBoth converts s with and without the fast path on fresh views and
+// returns a description of everything each left behind.
+func convertBoth(t testing.TB, s, def string) (fast, general string) {
+	run := func(on bool) string {
+		saved := useFastMessages
+		useFastMessages = on
+		defer func() { useFastMessages = saved }()
+		opts := DefaultOptions()
+		opts.MaxContentBytes = 512
+		span := ptrace.NewSpan()
+		v := newSpanView(&opts)
+		v.reset(span, "s", pcommon.NewMap(), false)
+		msgs := messagesFromAny(v, s, def)
+		out := string(appendMessages(nil, msgs))
+		meta := string(appendMetadataEntries(nil, sortedMetadata(v.meta)))
+		return out + "\nmeta " + meta + "\nwarnings " + strings.Join(v.warnings, "|") + "\ntruncated " + string(rune('0'+v.truncated))
+	}
+	return run(true), run(false)
+}
+
+func TestFastMessagesMatchGeneral(t *testing.T) {
+	inputs := append([]string(nil), fastSeeds...)
+	// Every message-list attribute of the benchmark traffic and the fixtures.
+	add := func(td ptrace.Traces) {
+		rss := td.ResourceSpans()
+		for i := 0; i < rss.Len(); i++ {
+			sss := rss.At(i).ScopeSpans()
+			for j := 0; j < sss.Len(); j++ {
+				spans := sss.At(j).Spans()
+				for k := 0; k < spans.Len(); k++ {
+					spans.At(k).Attributes().Range(func(_ string, v pcommon.Value) bool {
+						if v.Type() == pcommon.ValueTypeStr && strings.HasPrefix(strings.TrimSpace(v.Str()), "[") {
+							inputs = append(inputs, v.Str())
+						}
+						return true
+					})
+				}
+			}
+		}
+	}
+	add(benchdata.Traces(300, 7))
+	files, _ := filepath.Glob("testdata/fixtures/*.json")
+	for _, f := range files {
+		if strings.HasSuffix(f, ".expected.json") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b); err == nil {
+			add(td)
+		}
+	}
+	taken := 0
+	for _, s := range inputs {
+		for _, def := range []string{"user", "assistant"} {
+			fast, general := convertBoth(t, s, def)
+			if fast != general {
+				t.Errorf("fast path differs for %q (%s):\nfast:    %s\ngeneral: %s", s, def, fast, general)
+			}
+		}
+		var r fastReader
+		if t := strings.TrimSpace(s); t != "" && t[0] == '[' && r.read(t) {
+			taken++
+		}
+	}
+	// The benchmark traffic's semconv lists are the shape the fast path is for.
+	t.Logf("fast path read %d of %d message lists", taken, len(inputs))
+	if taken < len(inputs)/4 {
+		t.Errorf("fast path read only %d of %d message lists", taken, len(inputs))
+	}
+}
+
+func FuzzFastMessages(f *testing.F) {
+	for _, s := range fastSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, general := convertBoth(t, s, "user")
+		if fast != general {
+			t.Errorf("fast path differs for %q:\nfast:    %s\ngeneral: %s", s, fast, general)
+		}
+	})
+}
