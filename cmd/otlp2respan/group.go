@@ -33,14 +33,14 @@ import (
 //     order within the bucket.
 
 // defaultGroupBytes is the input (OTLP/JSON bytes) translated at once. The
-// decoded form takes a few times its JSON size; 32 MiB keeps import and
-// convert within a few hundred MB of RSS whatever the input size.
-const defaultGroupBytes = 32 << 20
+// decoded form takes a few times its JSON size; 16 MiB keeps import and
+// convert near 150 MB of RSS whatever the input size.
+const defaultGroupBytes = 16 << 20
 
 const (
 	maxBuckets = 256
 	// unknownInputBuckets: with a pipe or stdin among the inputs the total
-	// size is unknown; this many buckets keep up to 2 GiB of it per 32 MiB.
+	// size is unknown; this many buckets keep up to 1 GiB of it per 16 MiB.
 	unknownInputBuckets = 64
 )
 
@@ -149,40 +149,15 @@ func (g *traceGrouper) write(file int, td ptrace.Traces) error {
 	if same {
 		parts[one] = td
 	} else {
-		rss := td.ResourceSpans()
-		for i := 0; i < rss.Len(); i++ {
-			rs := rss.At(i)
-			dstSS := map[int]ptrace.ScopeSpans{}
-			dstRS := map[int]ptrace.ResourceSpans{}
-			for j := 0; j < rs.ScopeSpans().Len(); j++ {
-				ss := rs.ScopeSpans().At(j)
-				clear(dstSS)
-				for k := 0; k < ss.Spans().Len(); k++ {
-					sp := ss.Spans().At(k)
-					b := bucketOf(sp.TraceID(), g.n)
-					dss, ok := dstSS[b]
-					if !ok {
-						drs, ok := dstRS[b]
-						if !ok {
-							p, ok := parts[b]
-							if !ok {
-								p = ptrace.NewTraces()
-								parts[b] = p
-							}
-							drs = p.ResourceSpans().AppendEmpty()
-							rs.Resource().CopyTo(drs.Resource())
-							drs.SetSchemaUrl(rs.SchemaUrl())
-							dstRS[b] = drs
-						}
-						dss = drs.ScopeSpans().AppendEmpty()
-						ss.Scope().CopyTo(dss.Scope())
-						dss.SetSchemaUrl(ss.SchemaUrl())
-						dstSS[b] = dss
-					}
-					sp.CopyTo(dss.Spans().AppendEmpty())
-				}
+		routeSpans(td, false, func(sp ptrace.Span) ptrace.Traces {
+			b := bucketOf(sp.TraceID(), g.n)
+			p, ok := parts[b]
+			if !ok {
+				p = ptrace.NewTraces()
+				parts[b] = p
 			}
-		}
+			return p
+		})
 	}
 	for b, p := range parts {
 		body, err := g.marsh.MarshalTraces(p)
@@ -281,6 +256,44 @@ func (g *traceGrouper) close() {
 		_ = os.RemoveAll(g.dir)
 	}
 	g.mem = nil
+}
+
+// routeSpans copies (or moves) each span of td to the batch dst picks for
+// it, under a copy of its resource and scope: one resource and scope
+// entry per source entry and destination, in source order.
+func routeSpans(td ptrace.Traces, move bool, dst func(ptrace.Span) ptrace.Traces) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		dstRS := map[ptrace.Traces]ptrace.ResourceSpans{}
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			ss := rs.ScopeSpans().At(j)
+			dstSS := map[ptrace.Traces]ptrace.ScopeSpans{}
+			for k := 0; k < ss.Spans().Len(); k++ {
+				sp := ss.Spans().At(k)
+				d := dst(sp)
+				dss, ok := dstSS[d]
+				if !ok {
+					drs, ok := dstRS[d]
+					if !ok {
+						drs = d.ResourceSpans().AppendEmpty()
+						rs.Resource().CopyTo(drs.Resource())
+						drs.SetSchemaUrl(rs.SchemaUrl())
+						dstRS[d] = drs
+					}
+					dss = drs.ScopeSpans().AppendEmpty()
+					ss.Scope().CopyTo(dss.Scope())
+					dss.SetSchemaUrl(ss.SchemaUrl())
+					dstSS[d] = dss
+				}
+				if move {
+					sp.MoveTo(dss.Spans().AppendEmpty())
+				} else {
+					sp.CopyTo(dss.Spans().AppendEmpty())
+				}
+			}
+		}
+	}
 }
 
 // mergeRecords moves the spans of recs into one batch, in order.

@@ -5,11 +5,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	respanexporter "github.com/respanai/respanexporter"
@@ -41,8 +44,13 @@ Sends stored OTLP/JSON trace files to Respan through the Respan exporter
 itself: the same translation, request splitting, retries and error handling
 as in a collector. Files are read as convert reads them (one
 ExportTraceServiceRequest per file, or one per line as the collector's file
-exporter writes them; '-' is standard input). Every file is checked before
-anything is sent.
+exporter writes them; '-' is standard input).
+
+Every input is read first, and its spans grouped by trace across all
+inputs (through temporary files once they pass -group-bytes), so that a
+trace spread over several files is translated whole, as a collector would
+translate it. Bad lines are named on standard error and skipped; every
+valid line is sent. With -strict nothing is sent if any line is bad.
 
 The API key comes from -api-key or, by default, the RESPAN_API_KEY
 environment variable; it is never printed.
@@ -51,9 +59,10 @@ A progress bar is shown when standard error is a terminal. At the end a
 summary goes to standard output: files, spans read, spans sent, spans not
 sent with the reasons.
 
-Exit status: 0 when every span was sent; 1 when an input is unreadable or
-any span was not sent (each file and reason is named on standard error);
-2 on a command-line error.
+Exit status: 0 when every line was valid and every span sent; 1 when an
+input is unreadable, a line is bad, any span was not sent or the import was
+interrupted (each file, line and reason is named on standard error); 2 on a
+command-line error.
 
 Flags:
 `
@@ -70,11 +79,16 @@ type importSettings struct {
 	batchSpans      int
 	verbose         bool
 	progress        string // auto, always, never
+	strict          bool
+	maxLine         int
+	groupBytes      int64
 }
 
 func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	return importMain(ctx, args, stdin, stdout, stderr, os.Getenv)
 }
 
@@ -95,9 +109,12 @@ func importMain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fset.DurationVar(&s.timeout, "timeout", defCfg.ClientConfig.Timeout, "timeout of one HTTP request")
 	fset.DurationVar(&s.retryInitial, "retry-initial-interval", defCfg.RetryConfig.InitialInterval, "first wait before retrying a retryable failure (429, 5xx, network)")
 	fset.DurationVar(&s.retryMaxElapsed, "retry-max-elapsed", defCfg.RetryConfig.MaxElapsedTime, "give up on a batch after retrying this long")
-	fset.IntVar(&s.batchSpans, "batch-spans", 4000, "spans handed to the exporter at once (whole OTLP resource groups are kept together)")
+	fset.IntVar(&s.batchSpans, "batch-spans", 4000, "spans handed to the exporter at once (whole traces: a larger trace goes alone)")
 	fset.BoolVar(&s.verbose, "v", false, "also print the exporter's informational log lines and one line per batch")
 	fset.StringVar(&s.progress, "progress", "auto", "progress bar on standard error: auto (when a terminal), always, never")
+	fset.BoolVar(&s.strict, "strict", false, "all or nothing: send nothing if any input is unreadable, any line bad or any span without ids")
+	fset.IntVar(&s.maxLine, "max-line-bytes", defaultMaxLineBytes, "longest request (one line, or one whole pretty-printed document) read; a longer one is a bad line")
+	fset.Int64Var(&s.groupBytes, "group-bytes", defaultGroupBytes, "input held in memory for grouping spans by trace; past it, spans go to temporary files by trace id")
 
 	files, code := parseInterleaved(fset, args, stdout, stderr, importUsage)
 	if code >= 0 {
@@ -109,6 +126,9 @@ func importMain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	if len(files) == 0 {
 		return usageErr("no input files (use - for standard input); see '%s import -h'", progName)
+	}
+	if stdinTwice(files) {
+		return usageErr("- (standard input) given more than once")
 	}
 	if s.apiKey == "" {
 		s.apiKey = strings.TrimSpace(getenv("RESPAN_API_KEY"))
@@ -128,80 +148,121 @@ func importMain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	// From here on nothing may print the key, whatever an error says.
 	stdout = newRedactWriter(stdout, s.apiKey)
 	stderr = newRedactWriter(stderr, s.apiKey)
+	say := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "%s import: %s\n", progName, fmt.Sprintf(format, a...))
+	}
 
-	// 1. Check every input and count its spans before sending anything.
-	plan, errs := planImport(files, stdin)
-	if len(errs) > 0 {
-		for _, e := range errs {
-			fmt.Fprintf(stderr, "%s import: %s\n", progName, e)
-		}
-		fmt.Fprintf(stderr, "%s import: nothing sent\n", progName)
+	// 1. Read every input, grouping its spans by trace.
+	size, unknown := inputSize(files)
+	g := newTraceGrouper(s.groupBytes, size, unknown)
+	defer g.close()
+	bar := newProgressBar(stderr, 0, showBar)
+	bar.startReading(size, unknown)
+	invalid := make([]int, len(files))
+	readSpans := 0
+	results, err := streamInputs(ctx, files, stdin, s.maxLine, func(file int, req otlpRequest) error {
+		readSpans += req.Traces.SpanCount()
+		invalid[file] += removeInvalidSpans(req.Traces)
+		return g.add(file, req.Traces, req.Bytes)
+	}, func(read int64) { bar.setRead(read, readSpans) })
+	if err != nil {
+		bar.finish()
+		say("%v; nothing sent", err)
 		return exitError
 	}
-	total := 0
-	for _, p := range plan {
-		total += p.spans
+	sum := &importSummary{files: len(files)}
+	badInput, total := false, 0
+	for i, r := range results {
+		for _, p := range r.problems() {
+			bar.log(fmt.Sprintf("%s import: %s\n", progName, p))
+		}
+		badInput = badInput || !r.ok()
+		fr := &fileResult{name: r.name, spans: r.spans, badLines: r.badCount, failure: r.failure}
+		fr.fail(invalid[i], "missing trace or span id (the exporter drops such spans)", "")
+		sum.results = append(sum.results, fr)
+		sum.read += r.spans
+		total += r.spans - invalid[i]
+	}
+	if ctx.Err() != nil {
+		bar.finish()
+		say("interrupted while reading the inputs; nothing sent")
+		return exitError
+	}
+	if s.strict && (badInput || total < sum.read) {
+		bar.finish()
+		say("-strict: nothing sent (%d bad line(s), %d unreadable input(s), %d span(s) without ids)",
+			sum.badLines(), sum.unreadable(), sum.read-total)
+		return exitError
 	}
 
-	bar := newProgressBar(stderr, total, showBar)
+	// 2. Send group by group, batch by batch, whole traces per batch.
+	bar.startSending(total)
 	obs := &batchObserver{}
 	imp, err := startImporter(ctx, s, obs, bar)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s import: %v\n", progName, err)
+		bar.finish()
+		say("%v", err)
 		return exitError
 	}
 	obs.onExchange = func(x delivery.Exchange) { bar.add(x.Delivered(), 0) }
 
-	// 2. Send file by file, batch by batch.
-	sum := &importSummary{files: len(plan), read: total}
 	var abort string
-	for i, p := range plan {
-		fr := &fileResult{name: p.name, spans: p.spans}
-		sum.results = append(sum.results, fr)
-		if abort != "" {
-			fr.fail(p.spans, abort, "")
-			bar.add(0, p.spans)
-			continue
-		}
-		td, err := p.load(stdin)
-		if err != nil { // the file changed since it was checked
-			fr.fail(p.spans, "cannot read: "+err.Error(), "")
-			bar.add(0, p.spans)
-			continue
-		}
-		bar.setLabel(fmt.Sprintf("file %d/%d", i+1, len(plan)))
-		chunks := chunkTraces(td, s.batchSpans)
-		for ci, c := range chunks {
+	batchNo := 0
+	errAbort := errors.New("abort")
+	err = g.groups(func(recs []spanRecord) error {
+		for _, b := range batchByTrace(recs, s.batchSpans) {
+			if abort == "" && ctx.Err() != nil {
+				abort = "interrupted"
+			}
 			if abort != "" {
-				n := c.SpanCount()
-				fr.fail(n, abort, "")
-				bar.add(0, n)
-				continue
+				return errAbort
 			}
-			out := imp.push(ctx, c)
-			fr.sent += out.delivered
-			for _, f := range out.failures {
-				fr.fail(f.spans, f.reason, f.detail)
-			}
+			batchNo++
+			bar.setLabel(fmt.Sprintf("batch %d", batchNo))
+			out := imp.push(ctx, b.traces)
+			b.attribute(out, sum.results)
 			bar.add(0, out.failed())
 			if s.verbose {
-				bar.log(fmt.Sprintf("%s import: %s batch %d/%d: %d span(s), %d sent\n", progName, p.name, ci+1, len(chunks), c.SpanCount(), out.delivered))
+				bar.log(fmt.Sprintf("%s import: batch %d: %d span(s) of %d trace(s) from %d file(s), %d sent\n",
+					progName, batchNo, b.spans, b.traceCount, len(b.perFile), out.delivered))
 			}
 			if out.abort != "" {
 				abort = "skipped after an earlier failure: " + out.abort
 			}
 		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errAbort) {
+		abort = "not sent: " + err.Error()
+		say("%v", err)
+	}
+	// What was not attempted (after an abort) is counted per file.
+	for _, fr := range sum.results {
+		if left := fr.spans - fr.sent - fr.failedCount(); left > 0 {
+			reason := abort
+			if reason == "" {
+				reason = "not sent"
+			}
+			fr.fail(left, reason, "")
+			bar.add(0, left)
+		}
 	}
 	bar.finish()
 	if err := imp.shutdown(); err != nil {
-		fmt.Fprintf(stderr, "%s import: shutting down the exporter: %v\n", progName, err)
+		say("shutting down the exporter: %v", err)
 	}
 
 	sum.print(stdout, time.Since(bar.start))
-	if sum.failed() > 0 {
+	if sum.failed() > 0 || badInput {
 		for _, fr := range sum.results {
+			if fr.badLines > 0 {
+				say("%s: %d bad line(s) skipped (named above)", fr.name, fr.badLines)
+			}
+			if fr.failure != nil {
+				say("%s: not read to its end: %s", fr.name, fr.failure.Msg)
+			}
 			for _, r := range fr.reasonOrder {
-				fmt.Fprintf(stderr, "%s import: %s: %d span(s) not sent: %s\n", progName, fr.name, fr.failed[r], r)
+				say("%s: %d span(s) not sent: %s", fr.name, fr.failed[r], r)
 			}
 		}
 		return exitError
@@ -209,25 +270,112 @@ func importMain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	return exitOK
 }
 
-// plannedFile is an input checked in the first pass: its span count, and
-// how to decode it again for sending (so only one file is in memory at a
-// time; standard input is kept as bytes).
-type plannedFile struct {
-	name  string
-	td    ptrace.Traces
-	spans int
-}
-
-func planImport(names []string, stdin io.Reader) ([]plannedFile, []string) {
-	files, errs := readInputFiles(names, stdin)
-	plan := make([]plannedFile, 0, len(files))
-	for _, f := range files {
-		plan = append(plan, plannedFile{name: f.name, td: f.traces, spans: f.traces.SpanCount()})
+// removeInvalidSpans removes the spans the exporter would drop (no trace
+// or span id), so that they are counted against their own file, and
+// returns how many there were.
+func removeInvalidSpans(td ptrace.Traces) int {
+	n := 0
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			sss.At(j).Spans().RemoveIf(func(sp ptrace.Span) bool {
+				if sp.TraceID().IsEmpty() || sp.SpanID().IsEmpty() {
+					n++
+					return true
+				}
+				return false
+			})
+		}
 	}
-	return plan, errs
+	return n
 }
 
-func (p plannedFile) load(io.Reader) (ptrace.Traces, error) { return p.td, nil }
+// traceBatch is what one push hands the exporter: whole traces, with how
+// many of its spans came from each input.
+type traceBatch struct {
+	traces     ptrace.Traces
+	spans      int
+	traceCount int
+	perFile    map[int]int
+}
+
+// batchByTrace cuts a group into batches of whole traces of at most
+// maxSpans spans each (a larger trace goes alone), in order of first
+// appearance. The records are moved from.
+func batchByTrace(recs []spanRecord, maxSpans int) []*traceBatch {
+	type traceInfo struct{ spans, batch int }
+	info := map[pcommon.TraceID]*traceInfo{}
+	var order []pcommon.TraceID
+	for _, r := range recs {
+		forEachSpan(r.traces, func(sp ptrace.Span) {
+			ti := info[sp.TraceID()]
+			if ti == nil {
+				ti = &traceInfo{}
+				info[sp.TraceID()] = ti
+				order = append(order, sp.TraceID())
+			}
+			ti.spans++
+		})
+	}
+	var batches []*traceBatch
+	for _, id := range order {
+		ti := info[id]
+		if n := len(batches); n == 0 || batches[n-1].spans+ti.spans > maxSpans {
+			batches = append(batches, &traceBatch{traces: ptrace.NewTraces(), perFile: map[int]int{}})
+		}
+		b := batches[len(batches)-1]
+		ti.batch = len(batches) - 1
+		b.spans += ti.spans
+		b.traceCount++
+	}
+	if len(batches) == 1 {
+		b := batches[0]
+		for _, r := range recs {
+			b.perFile[r.file] += r.traces.SpanCount()
+		}
+		b.traces = mergeRecords(recs)
+		return batches
+	}
+	for ri := range recs {
+		file := recs[ri].file
+		routeSpans(recs[ri].traces, true, func(sp ptrace.Span) ptrace.Traces {
+			b := batches[info[sp.TraceID()].batch]
+			b.perFile[file]++
+			return b.traces
+		})
+		recs[ri] = spanRecord{}
+	}
+	return batches
+}
+
+// attribute books a push's outcome against the inputs its spans came
+// from. The exporter reports counts per request, not which spans failed:
+// when a batch mixing several files is partly refused, the refused spans
+// are booked against its files in input order (the totals are exact).
+func (b *traceBatch) attribute(out pushOutcome, results []*fileResult) {
+	files := make([]int, 0, len(b.perFile))
+	left := map[int]int{}
+	for f, n := range b.perFile {
+		files = append(files, f)
+		left[f] = n
+	}
+	sort.Ints(files)
+	for _, fl := range out.failures {
+		n := fl.spans
+		for _, f := range files {
+			take := min(n, left[f])
+			if take > 0 {
+				results[f].fail(take, fl.reason, fl.detail)
+				left[f] -= take
+				n -= take
+			}
+		}
+	}
+	for _, f := range files {
+		results[f].sent += left[f]
+	}
+}
 
 // importer is the real exporter, started, with its delivery observed.
 type importer struct {
@@ -369,7 +517,9 @@ func countInvalidIDs(td ptrace.Traces) int {
 // fileResult is what became of one input file.
 type fileResult struct {
 	name        string
-	spans       int
+	spans       int // in its valid requests
+	badLines    int
+	failure     *inputError // the input could not be read to its end
 	sent        int
 	failed      map[string]int // reason → spans
 	details     map[string]string
@@ -393,28 +543,42 @@ func (fr *fileResult) fail(n int, reason, detail string) {
 	}
 }
 
+func (fr *fileResult) failedCount() int {
+	n := 0
+	for _, v := range fr.failed {
+		n += v
+	}
+	return n
+}
+
 type importSummary struct {
 	files   int
 	read    int
 	results []*fileResult
 }
 
-func (s *importSummary) sent() int {
+// sum adds f over the files.
+func (s *importSummary) sum(f func(*fileResult) int) int {
 	n := 0
 	for _, r := range s.results {
-		n += r.sent
+		n += f(r)
 	}
 	return n
 }
 
-func (s *importSummary) failed() int {
-	n := 0
-	for _, r := range s.results {
-		for _, v := range r.failed {
-			n += v
+func (s *importSummary) sent() int   { return s.sum(func(r *fileResult) int { return r.sent }) }
+func (s *importSummary) failed() int { return s.sum((*fileResult).failedCount) }
+func (s *importSummary) badLines() int {
+	return s.sum(func(r *fileResult) int { return r.badLines })
+}
+
+func (s *importSummary) unreadable() int {
+	return s.sum(func(r *fileResult) int {
+		if r.failure != nil {
+			return 1
 		}
-	}
-	return n
+		return 0
+	})
 }
 
 func (s *importSummary) print(w io.Writer, elapsed time.Duration) {
@@ -423,6 +587,9 @@ func (s *importSummary) print(w io.Writer, elapsed time.Duration) {
 	fmt.Fprintf(&b, "spans read:   %d\n", s.read)
 	fmt.Fprintf(&b, "spans sent:   %d\n", s.sent())
 	fmt.Fprintf(&b, "spans failed: %d\n", s.failed())
+	if n := s.badLines(); n > 0 {
+		fmt.Fprintf(&b, "bad lines:    %d\n", n)
+	}
 	fmt.Fprintf(&b, "time:         %s\n", elapsed.Round(10*time.Millisecond))
 	if s.failed() > 0 {
 		b.WriteString("not sent:\n")

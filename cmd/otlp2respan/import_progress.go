@@ -24,21 +24,54 @@ const (
 // line clears the bar, is written, and the bar is drawn again. Disabled,
 // it only passes log lines through.
 type progressBar struct {
-	mu       sync.Mutex
-	w        io.Writer
-	enabled  bool
-	total    int
-	sent     int
-	failed   int
-	label    string
-	start    time.Time
-	lastDraw time.Time
-	shown    bool
-	now      func() time.Time
+	mu      sync.Mutex
+	w       io.Writer
+	enabled bool
+	total   int
+	sent    int
+	failed  int
+	label   string
+	start   time.Time
+	// The reading phase, before total is known.
+	reading   bool
+	readTotal int64 // -1 when unknown
+	readDone  int64
+	readSpans int
+	lastDraw  time.Time
+	shown     bool
+	now       func() time.Time
 }
 
 func newProgressBar(w io.Writer, total int, enabled bool) *progressBar {
 	return &progressBar{w: w, total: total, enabled: enabled, start: time.Now(), now: time.Now}
+}
+
+// startReading shows the reading phase: bytes read of total (unknown:
+// some input is a pipe).
+func (p *progressBar) startReading(total int64, unknown bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reading, p.readTotal = true, total
+	if unknown {
+		p.readTotal = -1
+	}
+	p.drawLocked(true)
+}
+
+// setRead counts the bytes and spans read so far.
+func (p *progressBar) setRead(done int64, spans int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.readDone, p.readSpans = done, spans
+	p.drawLocked(false)
+}
+
+// startSending ends the reading phase: total spans are to be sent.
+func (p *progressBar) startSending(total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reading, p.total, p.label = false, total, ""
+	p.drawLocked(true)
 }
 
 // add counts spans sent and failed, and redraws (at most every 100 ms).
@@ -68,7 +101,7 @@ func (p *progressBar) Write(b []byte) (int, error) {
 	defer p.mu.Unlock()
 	p.clearLocked()
 	n, err := p.w.Write(b)
-	if p.enabled && p.sent+p.failed < p.total {
+	if p.enabled && (p.reading || p.sent+p.failed < p.total) {
 		p.drawLocked(true)
 	}
 	return n, err
@@ -98,7 +131,7 @@ func (p *progressBar) drawLocked(force bool) {
 		return
 	}
 	now := p.now()
-	if !force && p.shown && now.Sub(p.lastDraw) < barRedrawPeriod && p.sent+p.failed < p.total {
+	if !force && p.shown && now.Sub(p.lastDraw) < barRedrawPeriod && (p.reading || p.sent+p.failed < p.total) {
 		return
 	}
 	p.lastDraw = now
@@ -108,16 +141,22 @@ func (p *progressBar) drawLocked(force bool) {
 
 // lineLocked renders the bar without control characters.
 func (p *progressBar) lineLocked(now time.Time) string {
+	if p.reading {
+		if p.readTotal < 0 {
+			return fmt.Sprintf("reading: %s, %d spans", humanBytes(p.readDone), p.readSpans)
+		}
+		frac := 1.0
+		if p.readTotal > 0 {
+			frac = min(float64(p.readDone)/float64(p.readTotal), 1)
+		}
+		return fmt.Sprintf("[%s] reading %s of %s %3.0f%%  %d spans", barOf(frac), humanBytes(p.readDone), humanBytes(p.readTotal), frac*100, p.readSpans)
+	}
 	done := p.sent + p.failed
 	frac := 1.0
 	if p.total > 0 {
 		frac = min(float64(done)/float64(p.total), 1)
 	}
-	filled := int(frac * barWidth)
-	bar := strings.Repeat("=", filled)
-	if filled < barWidth {
-		bar += ">" + strings.Repeat(" ", barWidth-filled-1)
-	}
+	bar := barOf(frac)
 	elapsed := now.Sub(p.start).Seconds()
 	rate := 0.0
 	if elapsed > 0 {
@@ -131,6 +170,15 @@ func (p *progressBar) lineLocked(now time.Time) string {
 		line += "  " + p.label
 	}
 	return line
+}
+
+func barOf(frac float64) string {
+	filled := int(frac * barWidth)
+	bar := strings.Repeat("=", filled)
+	if filled < barWidth {
+		bar += ">" + strings.Repeat(" ", barWidth-filled-1)
+	}
+	return bar
 }
 
 // newImportLogger is the exporter's logger: console lines on the progress

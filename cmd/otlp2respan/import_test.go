@@ -88,10 +88,11 @@ func TestImportAllSpansExactlyOnce(t *testing.T) {
 	if r.stderr != "" {
 		t.Errorf("stderr: %q", r.stderr)
 	}
-	// One push per batch: with the default batch size all of a file's
-	// spans travel together.
-	if s.Requests() != 3 {
-		t.Errorf("%d requests, want 3 (one per file)", s.Requests())
+	// Spans are grouped by trace across files, and batches hold whole
+	// traces: with the default batch size the 4 traces of the 3 files
+	// travel together, in one request.
+	if s.Requests() != 1 {
+		t.Errorf("%d requests, want 1 (all traces in one batch)", s.Requests())
 	}
 }
 
@@ -108,7 +109,8 @@ func TestImportSmallBatchesAndRequests(t *testing.T) {
 	if !strings.Contains(r.stdout, "spans sent:   12\n") || s.Requests() < 12 {
 		t.Fatalf("requests %d, summary:\n%s", s.Requests(), r.stdout)
 	}
-	if !strings.Contains(r.stderr, "batch 2/3") {
+	// Batches hold whole traces: 1-span batches still carry a trace each.
+	if !strings.Contains(r.stderr, "batch 4: 3 span(s) of 1 trace(s)") {
 		t.Errorf("-v: no batch lines: %s", r.stderr)
 	}
 }
@@ -124,7 +126,8 @@ func TestImportRetriesTransientFailures(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	checkExactlyOnce(t, s, tds...)
-	if s.Requests() != 6 || s.Statuses()[503] != 2 || s.Statuses()[429] != 1 {
+	// One batch (all traces fit), its three failed attempts, its success.
+	if s.Requests() != 4 || s.Statuses()[503] != 2 || s.Statuses()[429] != 1 {
 		t.Fatalf("requests %d statuses %v", s.Requests(), s.Statuses())
 	}
 	if !strings.Contains(r.stderr, "Will retry") {
@@ -273,12 +276,18 @@ func TestImportUsageAndInputErrors(t *testing.T) {
 	}
 	good, _ := importInputs(t)
 	broken := writeFile(t, "broken.json", []byte(`{"resourceSpans": [`))
-	r := importCLI(t, nil, "-endpoint", url, "-api-key", sinkKey, good[0], broken)
-	if r.code != exitError || !strings.Contains(r.stderr, "broken.json") || !strings.Contains(r.stderr, "nothing sent") {
-		t.Errorf("broken input: %d %s", r.code, r.stderr)
+	// -strict: all or nothing.
+	r := importCLI(t, nil, "-endpoint", url, "-api-key", sinkKey, "-strict", good[0], broken)
+	if r.code != exitError || !strings.Contains(r.stderr, "broken.json:1: invalid JSON") || !strings.Contains(r.stderr, "nothing sent") {
+		t.Errorf("broken input, -strict: %d %s", r.code, r.stderr)
 	}
 	if s.Requests() != 0 {
-		t.Errorf("%d requests despite a bad input", s.Requests())
+		t.Errorf("%d requests despite a bad input and -strict", s.Requests())
+	}
+	// Without: every valid line is sent, the bad one is named, exit 1.
+	r = importCLI(t, nil, "-endpoint", url, "-api-key", sinkKey, good[0], broken)
+	if r.code != exitError || !strings.Contains(r.stderr, "broken.json:1: invalid JSON") || s.SpanCount() != 3 {
+		t.Errorf("broken input: %d, %d spans sent\n%s", r.code, s.SpanCount(), r.stderr)
 	}
 }
 
@@ -317,4 +326,66 @@ func spanCounts(tds []ptrace.Traces) []int {
 		out[i] = td.SpanCount()
 	}
 	return out
+}
+
+// TestImportGroupsTracesAcrossFiles: spans of each trace spread over three
+// files (root in one, children in the others) get the identifiers of their
+// root, as when the whole trace is in one file, with or without the
+// temporary buckets.
+func TestImportGroupsTracesAcrossFiles(t *testing.T) {
+	all := ptrace.NewTraces()
+	for seed := byte(1); seed <= 9; seed++ {
+		buildTraces(seed).ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
+	}
+	parts := splitSpans(t, all, 3)
+	for _, extra := range [][]string{nil, {"-group-bytes", "2000"}, {"-batch-spans", "4"}} {
+		s, url := newSink(t, sinkKey)
+		args := append([]string{"-endpoint", url, "-api-key", sinkKey, "-progress", "never"}, extra...)
+		r := importCLI(t, nil, append(args, parts...)...)
+		if r.code != exitOK {
+			t.Fatalf("%v: exit %d\n%s\n%s", extra, r.code, r.stdout, r.stderr)
+		}
+		checkExactlyOnce(t, s, all)
+		for _, l := range s.Spans() {
+			if l.CustomerIdentifier != "cust_1" {
+				t.Errorf("%v: span %s (%s) has customer_identifier %q, want the root's cust_1", extra, l.SpanID, l.SpanName, l.CustomerIdentifier)
+			}
+		}
+	}
+}
+
+// TestImportSendsValidLinesAndNamesBadOnes: bad lines (at their own line
+// numbers) and a truncated last line are skipped, everything else is sent,
+// and the exit status says something was wrong; -strict sends nothing.
+func TestImportSendsValidLinesAndNamesBadOnes(t *testing.T) {
+	tds := []ptrace.Traces{buildTraces(1), buildTraces(2), buildTraces(3)}
+	var in bytes.Buffer
+	in.Write(marshal(t, tds[0]))
+	in.WriteString("\noops, not json\n")                // line 2
+	in.Write(marshal(t, tds[1]))                        // line 3
+	in.WriteString("\n" + `{"resourceLogs":[]}` + "\n") // line 4
+	in.Write(marshal(t, tds[2]))                        // line 5
+	in.WriteString("\n")
+	in.Write(marshal(t, buildTraces(4))[:100]) // line 6, truncated
+	p := writeFile(t, "mixed.jsonl", in.Bytes())
+
+	s, url := newSink(t, sinkKey)
+	r := importCLI(t, nil, "-endpoint", url, "-api-key", sinkKey, "-progress", "never", "-strict", p)
+	if r.code != exitError || s.Requests() != 0 || !strings.Contains(r.stderr, "nothing sent") {
+		t.Fatalf("-strict: exit %d, %d requests\n%s", r.code, s.Requests(), r.stderr)
+	}
+	r = importCLI(t, nil, "-endpoint", url, "-api-key", sinkKey, "-progress", "never", p)
+	if r.code != exitError {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	checkExactlyOnce(t, s, tds...)
+	for _, want := range []string{p + ":2:1: invalid JSON", p + ":4: not an OTLP/JSON trace request", p + ":6: invalid JSON: the value starting here is cut short",
+		p + ": 3 bad line(s) skipped"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stdout, "spans sent:   9\n") || !strings.Contains(r.stdout, "bad lines:    3\n") {
+		t.Errorf("summary:\n%s", r.stdout)
+	}
 }
