@@ -19,6 +19,7 @@ import (
 
 	"github.com/respanai/respanexporter/internal/delivery"
 	"github.com/respanai/respanexporter/internal/join"
+	"github.com/respanai/respanexporter/internal/redaction"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -84,6 +85,12 @@ type Config struct {
 	// spans; it applies only when the exporter is also in a logs pipeline.
 	LogsJoin LogsJoinConfig `mapstructure:"logs_join"`
 
+	// Redaction removes personal data and secrets from the content the
+	// exporter sends (messages, tool calls, input/output), after the
+	// translator has normalised every convention's messages and before they
+	// are encoded. Off by default.
+	Redaction RedactionConfig `mapstructure:"redaction"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -92,6 +99,10 @@ type Config struct {
 // their spans (internal/join); the alias keeps it nameable by users of this
 // package.
 type LogsJoinConfig = join.Config
+
+// RedactionConfig is the redaction section (internal/redaction); the
+// collector validates it through its own Validate, prefixing "redaction: ".
+type RedactionConfig = redaction.Config
 
 // MetadataConfig selects the attributes copied into span-log metadata.
 type MetadataConfig struct {

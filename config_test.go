@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/respanai/respanexporter/internal/metadata"
+	"github.com/respanai/respanexporter/internal/redaction"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -145,6 +146,22 @@ func TestLoadConfigFull(t *testing.T) {
 			MaxSpans:        500,
 			MaxBytes:        8 << 20,
 		},
+		Redaction: RedactionConfig{
+			Enabled: true,
+			HashKey: "full-test-hash-key-0123",
+			Detectors: map[string]redaction.Mode{
+				"email": redaction.ModeHash, "phone": redaction.ModeMask, "card": redaction.ModeDrop,
+				"iban": redaction.ModeMask, "ip": redaction.ModeOff, "secret": redaction.ModeMask,
+			},
+			Patterns: []redaction.PatternConfig{
+				{Name: "employee_id", Regex: "EMP-[0-9]{6}"},
+				{Name: "ticket", Regex: "(?i)tkt#[0-9]+", Mode: redaction.ModeHash},
+			},
+			DropRoles:       []string{"system"},
+			KeepRoles:       []string{"user", "assistant", "tool"},
+			ToolDefinitions: true,
+			MetadataValues:  true,
+		},
 	}
 	assert.Equal(t, want, cfg)
 
@@ -213,6 +230,12 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"logs_join_zero_window", "logs_join: window must be positive, got 0s"},
 		{"logs_join_call_shorter_than_window", "logs_join: max_call_duration (5s) must be at least window (10s)"},
 		{"logs_join_bad_bounds", "logs_join: max_spans must be positive, got 0\nmax_bytes must be positive, got -1"},
+		{"redaction_unknown_detector", `redaction: detectors: unknown detector "ssn" (built-in detectors: card, email, iban, ip, phone, secret; use patterns for your own)`},
+		{"redaction_bad_mode", `redaction: detectors: email: mode must be mask, hash, drop or off; got "blur"`},
+		{"redaction_bad_regex", "redaction: pattern \"employee_id\": invalid RE2 regular expression: error parsing regexp: missing closing ): `EMP-([0-9]{6}`"},
+		{"redaction_hash_without_key", "redaction: hash_key must be set to at least 16 bytes when a detector uses hash mode (e.g. hash_key: ${env:RESPAN_REDACTION_KEY})"},
+		{"redaction_bad_role", `redaction: drop_roles: unknown role "admin" (roles are system, developer, user, assistant, tool)`},
+		{"redaction_nothing_on", "redaction: enabled but nothing to do: turn on a detector (detectors: {email: mask, ...}), add a pattern or a role rule"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := loadConfig(t, tc.name)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/respanai/respanexporter/internal/delivery"
 	"github.com/respanai/respanexporter/internal/metadata"
+	"github.com/respanai/respanexporter/internal/redaction"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -44,11 +45,16 @@ func newExporter(cfg *Config, set exporter.Settings) (*respanExporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts := cfg.translatorOptions()
+	// nil when redaction is off: the translator then skips it entirely.
+	if opts.Redactor, err = redaction.New(cfg.Redaction); err != nil {
+		return nil, fmt.Errorf("respan: redaction: %w", err)
+	}
 	tel := &telemetry{tb: tb, logger: set.Logger}
 	e := &respanExporter{
 		cfg:       cfg,
 		url:       target,
-		translate: translator.New(cfg.translatorOptions()).Translate,
+		translate: translator.New(opts).Translate,
 		settings:  set.TelemetrySettings,
 		logger:    set.Logger,
 		telemetry: tel,
@@ -77,7 +83,9 @@ func (e *respanExporter) start(ctx context.Context, host component.Host) error {
 	}
 	e.logger.Info("Respan exporter started",
 		zap.String("url", e.sender.RedactedURL()),
-		zap.Int("max_request_bytes", e.cfg.MaxRequestBytes))
+		zap.Int("max_request_bytes", e.cfg.MaxRequestBytes),
+		// Whether redaction is on; never its hash key.
+		zap.Bool("redaction", e.cfg.Redaction.Enabled))
 	return nil
 }
 

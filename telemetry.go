@@ -63,6 +63,10 @@ func (t *telemetry) recordTranslation(ctx context.Context, res *translator.Resul
 	if res.TruncatedFields > 0 {
 		t.tb.ExporterRespanFieldsTruncated.Add(ctx, int64(res.TruncatedFields))
 	}
+	for detector, n := range res.Redactions {
+		t.tb.ExporterRespanRedactions.Add(ctx, int64(n),
+			metric.WithAttributes(attribute.String("detector", detector)))
+	}
 	if dropped > 0 || len(res.Problems) > 0 {
 		t.logger.Warn("Some spans could not be translated",
 			zap.Int("dropped_spans", dropped),

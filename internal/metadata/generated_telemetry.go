@@ -35,6 +35,7 @@ type TelemetryBuilder struct {
 	ExporterRespanLogsJoinSpansWithoutContent metric.Int64Counter
 	ExporterRespanLogsJoinWaiting             metric.Int64UpDownCounter
 	ExporterRespanLogsJoinWaitingBytes        metric.Int64UpDownCounter
+	ExporterRespanRedactions                  metric.Int64Counter
 	ExporterRespanRequestSize                 metric.Int64Histogram
 	ExporterRespanRequests                    metric.Int64Counter
 	ExporterRespanSpanErrors                  metric.Int64Counter
@@ -122,6 +123,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_respan_logs_join_waiting_bytes",
 		metric.WithDescription("OTLP size of everything waiting in the logs join. [Development]"),
 		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanRedactions, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_redactions",
+		metric.WithDescription("Values redacted from span-log content, by detector (role counts messages removed by role rules). [Development]"),
+		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterRespanRequestSize, err = builder.meter.Int64Histogram(

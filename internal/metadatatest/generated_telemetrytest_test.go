@@ -28,6 +28,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterRespanLogsJoinSpansWithoutContent.Add(context.Background(), 1)
 	tb.ExporterRespanLogsJoinWaiting.Add(context.Background(), 1)
 	tb.ExporterRespanLogsJoinWaitingBytes.Add(context.Background(), 1)
+	tb.ExporterRespanRedactions.Add(context.Background(), 1)
 	tb.ExporterRespanRequestSize.Record(context.Background(), 1)
 	tb.ExporterRespanRequests.Add(context.Background(), 1)
 	tb.ExporterRespanSpanErrors.Add(context.Background(), 1)
@@ -57,6 +58,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterRespanLogsJoinWaitingBytes(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanRedactions(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterRespanRequestSize(t, testTel,

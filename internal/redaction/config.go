@@ -44,6 +44,10 @@ const (
 	Secret = "secret"
 )
 
+// RoleRule is the name under which messages removed whole by drop_roles or
+// keep_roles are counted; no pattern may take it.
+const RoleRule = "role"
+
 // BuiltinNames lists the built-in detectors in the order their matches win
 // when two overlap at the same position.
 var BuiltinNames = []string{Secret, Email, IBAN, Card, IP, Phone}
@@ -117,7 +121,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: name is required", label))
 		case !validPatternName(p.Name):
 			errs = append(errs, fmt.Errorf("%s: name must be letters, digits and underscores", label))
-		case slices.Contains(BuiltinNames, strings.ToLower(p.Name)):
+		case slices.Contains(BuiltinNames, strings.ToLower(p.Name)) || strings.EqualFold(p.Name, RoleRule):
 			errs = append(errs, fmt.Errorf("%s: name clashes with the built-in detector of that name", label))
 		case seen[strings.ToLower(p.Name)]:
 			errs = append(errs, fmt.Errorf("%s: name used twice", label))

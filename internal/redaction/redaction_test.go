@@ -362,3 +362,12 @@ func TestValidate(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "secret-key")
 }
+
+func TestDetects(t *testing.T) {
+	r := newR(t, allMask())
+	assert.True(t, r.Detects("x alice@example.com"))
+	assert.True(t, r.Detects(`{"k":"4111111111111111"}`))
+	assert.False(t, r.Detects("nothing to see, 12 items at 3pm"))
+	var nilR *Redactor
+	assert.False(t, nilR.Detects("alice@example.com"))
+}

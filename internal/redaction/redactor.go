@@ -193,21 +193,24 @@ type match struct {
 var matchPool = sync.Pool{New: func() any { s := make([]match, 0, 16); return &s }}
 var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 16); return &s }}
 
-// RedactCount is Redact that adds one to counts[i] (counts from NewCounts,
-// or nil) for each value detector i replaced.
-func (r *Redactor) RedactCount(s string, counts []int) (string, bool) {
+// Detects reports whether Redact would change s, without building the
+// result. The translator uses it on JSON text: only text where some value
+// is found (or that holds \u escapes, which can hide one) is parsed and
+// redacted leaf by leaf.
+func (r *Redactor) Detects(s string) bool {
 	if r == nil || len(r.dets) == 0 || s == "" {
-		if !utf8.ValidString(s) {
-			return strings.ToValidUTF8(s, "\uFFFD"), false
-		}
-		return s, false
+		return false
 	}
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	classes, digits := prefilter(s)
 	mp := matchPool.Get().(*[]match)
-	ms := (*mp)[:0]
+	ms := r.collect(s, (*mp)[:0])
+	*mp = ms[:0]
+	matchPool.Put(mp)
+	return len(ms) > 0
+}
+
+// collect appends every detector's matches in s to ms.
+func (r *Redactor) collect(s string, ms []match) []match {
+	classes, digits := prefilter(s)
 	sp := spanPool.Get().(*[]span)
 	for di := range r.dets {
 		d := &r.dets[di]
@@ -230,6 +233,23 @@ func (r *Redactor) RedactCount(s string, counts []int) (string, bool) {
 		*sp = found
 	}
 	spanPool.Put(sp)
+	return ms
+}
+
+// RedactCount is Redact that adds one to counts[i] (counts from NewCounts,
+// or nil) for each value detector i replaced.
+func (r *Redactor) RedactCount(s string, counts []int) (string, bool) {
+	if r == nil || len(r.dets) == 0 || s == "" {
+		if !utf8.ValidString(s) {
+			return strings.ToValidUTF8(s, "\uFFFD"), false
+		}
+		return s, false
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	mp := matchPool.Get().(*[]match)
+	ms := r.collect(s, (*mp)[:0])
 	defer func() { *mp = ms[:0]; matchPool.Put(mp) }()
 	if len(ms) == 0 {
 		return s, false

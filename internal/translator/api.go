@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/respanai/respanexporter/internal/genai"
+	"github.com/respanai/respanexporter/internal/redaction"
 )
 
 // MetadataMode controls which attributes are copied into a span log's metadata.
@@ -47,6 +48,9 @@ type Options struct {
 	LeftoverMetadata MetadataMode
 	// MaxMetadataValueBytes caps each leftover metadata value. 0 = no cap.
 	MaxMetadataValueBytes int
+	// Redactor, when set, redacts the content of every span log (redact.go);
+	// nil (the default) costs nothing.
+	Redactor *redaction.Redactor
 }
 
 // ExporterWarningsAttribute is a span attribute (string or list of strings)
@@ -89,6 +93,9 @@ type Result struct {
 	Dropped map[DropReason]int
 	// TruncatedFields counts content fields cut to MaxContentBytes.
 	TruncatedFields int
+	// Redactions counts, by detector name, the values Options.Redactor
+	// replaced ("role": messages removed by role rules); nil when none.
+	Redactions map[string]int
 	// Problems lists each distinct problem once (e.g. "span dropped: all-zero
 	// trace id"), suitable for one log line per batch.
 	Problems []string

@@ -33,11 +33,18 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/respanai/respanexporter/internal/benchdata"
+	"github.com/respanai/respanexporter/internal/redaction"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
 // fuzzCheck translates td and checks the invariants.
 func fuzzCheck(t *testing.T, td ptrace.Traces) {
+	t.Helper()
+	fuzzCheckWith(t, td, translator.DefaultOptions())
+}
+
+// fuzzCheckWith is fuzzCheck with the given options.
+func fuzzCheckWith(t *testing.T, td ptrace.Traces, opts translator.Options) {
 	t.Helper()
 	m := &ptrace.JSONMarshaler{}
 	before, err := m.MarshalTraces(td)
@@ -45,7 +52,7 @@ func fuzzCheck(t *testing.T, td ptrace.Traces) {
 		t.Fatalf("marshal input: %v", err)
 	}
 
-	tr := translator.New(translator.DefaultOptions())
+	tr := translator.New(opts)
 	res := tr.Translate(td)
 	if res == nil {
 		t.Fatal("Translate returned nil")
@@ -405,5 +412,34 @@ func FuzzAttributes(f *testing.F) {
 	f.Add("traceloop.association.properties.customer_id", strings.Repeat("é", 600), int64(1_787_220_900_000_000_000), 1e-7, []byte(strings.Repeat("[", 200)))
 	f.Fuzz(func(t *testing.T, key, str string, i int64, fl float64, raw []byte) {
 		fuzzCheck(t, buildFuzzTraces(key, str, i, fl, raw))
+	})
+}
+
+// FuzzAttributesRedacted is FuzzAttributes with every built-in detector on
+// (mask, hash and drop), a custom pattern, a role rule, tool definitions
+// and metadata values: redaction must keep every invariant of fuzzCheck
+// (valid JSON, no panic, determinism, input untouched).
+func FuzzAttributesRedacted(f *testing.F) {
+	f.Add("gen_ai.prompt.0.content", "mail alice@example.com, card 4111 1111 1111 1111", int64(0), 0.5, []byte("0123456789abcdef01234567"))
+	f.Add("gen_ai.input.messages", `[{"role":"system","content":"key sk-abcdefghijklmnopqrstuvwx"},{"role":"user","content":"10.0.0.1"}]`, int64(3), 1.0, []byte{})
+	f.Add("gen_ai.tool.call.arguments", `{"iban":"DE89 3704 0044 0532 0130 00","to":"+1 415 555 2671"}`, int64(-1), math.Inf(1), bytes.Repeat([]byte{0xff}, 64))
+	f.Add("llm.input_messages.1.message.content", "\xff\xfe a\\u0040b.co \u2028 \x00 Bearer abcdefghijklmnop1234", int64(math.MaxInt64), math.NaN(), []byte("\x00\x00\x00\x00"))
+	r, err := redaction.New(redaction.Config{
+		Enabled: true, HashKey: "fuzz-key-0123456789",
+		Detectors: map[string]redaction.Mode{
+			redaction.Email: redaction.ModeMask, redaction.Phone: redaction.ModeHash, redaction.Card: redaction.ModeDrop,
+			redaction.IBAN: redaction.ModeMask, redaction.IP: redaction.ModeHash, redaction.Secret: redaction.ModeMask,
+		},
+		Patterns:        []redaction.PatternConfig{{Name: "ticket", Regex: `TKT-[0-9]+`}},
+		DropRoles:       []string{"system"},
+		ToolDefinitions: true, MetadataValues: true,
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	opts := translator.DefaultOptions()
+	opts.Redactor = r
+	f.Fuzz(func(t *testing.T, key, str string, i int64, fl float64, raw []byte) {
+		fuzzCheckWith(t, buildFuzzTraces(key, str, i, fl, raw), opts)
 	})
 }
