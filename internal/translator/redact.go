@@ -34,6 +34,20 @@ const RedactedMetadataKey = "redacted"
 // metadata; they are redacted like messages, whatever metadata_values says.
 var contentMetadataKeys = []string{"prompt_reasoning", "reasoning", "tool_result"}
 
+// structuralMetadata reports whether a metadata key is one the translator
+// fills with facts of its own (service, scope, SDK, finish reasons, usage
+// bookkeeping) rather than a value copied from the span: metadata_values
+// leaves those alone.
+func structuralMetadata(key string) bool {
+	switch key {
+	case "service.name", "service.version", "service.namespace", "environment", "span_kind", "sdk", "framework",
+		"finish_reason", "finish_reasons", "request_model", "embedding_count", "stream", "max_tokens",
+		"aggregated_usage", "suppressed_usage", "error.type", "exception.type", RedactedMetadataKey:
+		return true
+	}
+	return strings.HasPrefix(key, "otel.") || strings.HasPrefix(key, "telemetry.sdk.") || strings.HasPrefix(key, "deployment.")
+}
+
 // redactState is the per-batch state of redaction (Translate is concurrent:
 // nothing lives on the Translator).
 type redactState struct {
@@ -155,7 +169,7 @@ func (rs *redactState) redactSpanLog(sl *SpanLog) {
 	}
 	for i := range sl.Metadata {
 		e := &sl.Metadata[i]
-		if rs.r.MetadataValues() || slices.Contains(contentMetadataKeys, e.Key) {
+		if slices.Contains(contentMetadataKeys, e.Key) || (rs.r.MetadataValues() && !structuralMetadata(e.Key)) {
 			e.Value, _ = rs.tree(e.Value, false)
 		}
 	}

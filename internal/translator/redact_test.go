@@ -38,6 +38,22 @@ func allMaskRedactor(t testing.TB, extra func(*redaction.Config)) *redaction.Red
 	return r
 }
 
+// redactChatSpan adds a semconv chat span to td (its own resource).
+func redactChatSpan(td ptrace.Traces, spanByte byte) ptrace.Span {
+	s := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	s.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	s.SetSpanID(pcommon.SpanID{spanByte, 1, 2, 3, 4, 5, 6, 7})
+	s.SetName("chat gpt-4o")
+	s.SetKind(ptrace.SpanKindClient)
+	s.SetStartTimestamp(pcommon.Timestamp(1787227200000000000))
+	s.SetEndTimestamp(pcommon.Timestamp(1787227202000000000))
+	a := s.Attributes()
+	a.PutStr("gen_ai.operation.name", "chat")
+	a.PutStr("gen_ai.provider.name", "openai")
+	a.PutStr("gen_ai.request.model", "gpt-4o")
+	return s
+}
+
 // jsonStr is the JSON string literal of s, for building JSON attributes.
 func jsonStr(s string) string {
 	b, _ := json.Marshal(s)
@@ -51,7 +67,7 @@ func redactionSources(t *testing.T) ptrace.Traces {
 	n := byte(0)
 	add := func(name string) ptrace.Span {
 		n++
-		s := newChatSpan(td, n)
+		s := redactChatSpan(td, n)
 		s.SetName(name)
 		return s
 	}
@@ -200,7 +216,7 @@ func TestRedactionOffAndNothingFoundChangeNothing(t *testing.T) {
 	}
 	// On, but over content without candidates: byte-identical, no flag.
 	clean := ptrace.NewTraces()
-	s := newChatSpan(clean, 1)
+	s := redactChatSpan(clean, 1)
 	s.Attributes().PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"Plan a trip to Lisbon, three days, museums."}]}]`)
 	s.Attributes().PutStr("gen_ai.output.messages", `[{"role":"assistant","parts":[{"type":"text","content":"Day one: the Gulbenkian."}]}]`)
 	_, a, _ := wireOf(t, DefaultOptions(), clean)
@@ -254,7 +270,7 @@ func TestRedactionRoles(t *testing.T) {
 
 func TestRedactionModesOnMessages(t *testing.T) {
 	td := ptrace.NewTraces()
-	s := newChatSpan(td, 1)
+	s := redactChatSpan(td, 1)
 	s.Attributes().PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"I am alice@example.com"}]},{"role":"user","parts":[{"type":"text","content":"card 4111 1111 1111 1111"}]}]`)
 	opts := DefaultOptions()
 	r, err := redaction.New(redaction.Config{Enabled: true, HashKey: "0123456789abcdef0123", Detectors: map[string]redaction.Mode{
@@ -285,7 +301,7 @@ func TestRedactionModesOnMessages(t *testing.T) {
 func TestRedactionToolDefinitionsAndMetadata(t *testing.T) {
 	td := ptrace.NewTraces()
 	for i := byte(1); i <= 2; i++ { // the second span reuses the batch's tool cache
-		s := newChatSpan(td, i)
+		s := redactChatSpan(td, i)
 		s.Attributes().PutStr("gen_ai.tool.definitions", `[{"type":"function","name":"mail","description":"Sends mail as ops@example.com","parameters":{"type":"object","properties":{"alice@example.com":{"type":"string"}}}}]`)
 		s.Attributes().PutStr("app.note", "owner bob@example.com")
 		s.Attributes().PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"hi"}]}]`)
@@ -324,7 +340,7 @@ func TestRedactionHostileContent(t *testing.T) {
 		big,
 	} {
 		td := ptrace.NewTraces()
-		s := newChatSpan(td, 1)
+		s := redactChatSpan(td, 1)
 		s.Attributes().PutStr("gen_ai.prompt.0.role", "user")
 		s.Attributes().PutStr("gen_ai.prompt.0.content", content)
 		s.Attributes().PutStr("input.value", content)
@@ -340,5 +356,4 @@ func TestRedactionHostileContent(t *testing.T) {
 			}
 		}
 	}
-	_ = pcommon.NewMap
 }
