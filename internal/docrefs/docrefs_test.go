@@ -77,6 +77,7 @@ func TestRepositoryReferencesResolve(t *testing.T) {
 	if checked == 0 {
 		t.Errorf("no reference found in %d Go files", len(goFiles))
 	}
+	t.Logf("%d references in %d Go files checked against %d Markdown files", checked, len(goFiles), len(docs))
 	if len(problems) > 0 {
 		t.Logf("fix the comment, or add the heading to %s (a section \"## §N …\" or a tag \"### [TAG] …\")", DefaultDoc)
 	}
