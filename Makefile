@@ -169,8 +169,17 @@ reliability: $(DIST_BIN) ## the fault-injection scenarios, long version (minutes
 
 BENCH_BIN := bin/respan-bench
 BENCH_OUT ?= bench/out
-# Extra flags for the harness, e.g. BENCH_FLAGS='-duration 60s -clients 8'.
+# Extra flags for the harness, e.g. BENCH_FLAGS='-duration 60s -clients 8'
+# (they come last, so they override the settings below).
 BENCH_FLAGS ?=
+# bench-load and bench-profile: the traffic kinds (agent: benchdata's agent
+# runs; fixtures: copies of the shared fixtures' traces); bench-load also
+# alternates its scenarios for BENCH_ROUNDS rounds of BENCH_DURATION each
+# and reports medians, because the machine's other load drifts.
+BENCH_TRAFFIC ?= agent,fixtures
+BENCH_ROUNDS ?= 3
+BENCH_DURATION ?= 10s
+BENCH_WARMUP ?= 3s
 # Micro-benchmarks: -benchtime and -count (use MICRO_COUNT=6+ for benchstat).
 MICRO_BENCH ?= ^Benchmark(Convention|BatchSize|ContentSize)$$
 MICRO_BENCHTIME ?= 1s
@@ -179,7 +188,7 @@ MICRO_COUNT ?= 1
 SOAK_RATE ?= 3000
 SOAK_DURATION ?= 5m
 
-bench: bench-micro bench-load ## bench-micro, then bench-load (under 5 minutes)
+bench: bench-micro bench-load ## bench-micro, then bench-load (about 8 minutes)
 
 bench-micro: ## translator micro-benchmarks vs pdata's JSON/proto marshalers, with a benchstat table
 	@mkdir -p $(BENCH_OUT)
@@ -191,13 +200,14 @@ bench-micro: ## translator micro-benchmarks vs pdata's JSON/proto marshalers, wi
 bench-build:
 	cd bench && $(GO) build -o ../$(BENCH_BIN) .
 
-bench-load: $(DIST_BIN) bench-build ## load harness: collector CPU per span, spans/s, RSS with respan vs otlp_http
+bench-load: $(DIST_BIN) bench-build ## load harness: collector CPU per span, spans/s, RSS with respan vs otlp_http, agent and fixture traffic
 	@mkdir -p $(BENCH_OUT)
-	./$(BENCH_BIN) -collector $(DIST_BIN) -json $(BENCH_OUT)/load.json $(BENCH_FLAGS) > $(BENCH_OUT)/load.md; rc=$$?; cat $(BENCH_OUT)/load.md; exit $$rc
+	./$(BENCH_BIN) -collector $(DIST_BIN) -traffic $(BENCH_TRAFFIC) -rounds $(BENCH_ROUNDS) -duration $(BENCH_DURATION) -warmup $(BENCH_WARMUP) \
+		-json $(BENCH_OUT)/load.json $(BENCH_FLAGS) > $(BENCH_OUT)/load.md; rc=$$?; cat $(BENCH_OUT)/load.md; exit $$rc
 
 bench-profile: $(DIST_BIN) bench-build ## bench-load with pprof CPU and allocation profiles of the collector
 	@mkdir -p $(BENCH_OUT)/pprof
-	./$(BENCH_BIN) -collector $(DIST_BIN) -scenarios respan,otlphttp-json -duration 25s -profile $(BENCH_OUT)/pprof \
+	./$(BENCH_BIN) -collector $(DIST_BIN) -traffic $(BENCH_TRAFFIC) -scenarios respan,otlphttp-json -duration 25s -profile $(BENCH_OUT)/pprof \
 		-json $(BENCH_OUT)/profile.json $(BENCH_FLAGS) > $(BENCH_OUT)/profile.md; rc=$$?; cat $(BENCH_OUT)/profile.md; exit $$rc
 	@for f in $(BENCH_OUT)/pprof/*.top.txt; do echo "== $$f"; sed -n '1,22p' "$$f"; done
 

@@ -10,12 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/mem"
-
-	"github.com/respanai/respanexporter/internal/benchdata"
 )
 
 const exportMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -24,25 +21,6 @@ const exportMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Expor
 type request struct {
 	body  []byte
 	spans int
-}
-
-// buildPool generates n requests of spansPer spans each from
-// internal/benchdata (seeds 1..n: every request is a different mix of agent
-// runs in the four conventions) and encodes them once, so that the load
-// generator spends its CPU on sending, not on encoding.
-func buildPool(n, spansPer int) ([]request, int64, error) {
-	pool := make([]request, n)
-	var total int64
-	for i := range pool {
-		td := benchdata.Traces(spansPer, uint64(i+1))
-		b, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
-		if err != nil {
-			return nil, 0, err
-		}
-		pool[i] = request{body: b, spans: td.SpanCount()}
-		total += int64(len(b))
-	}
-	return pool, total, nil
 }
 
 // rawCodec sends pre-encoded protobuf bytes as they are and ignores the

@@ -2,9 +2,16 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Command respan-bench is the load harness of docs/benchmarks.md. It sends
-// realistic gen-AI traces (internal/benchdata) over OTLP/gRPC to the real
-// dist/otelcol-respan binary and measures the collector process while it
-// exports, once per scenario, each with a fresh collector:
+// gen-AI traces over OTLP/gRPC to the real dist/otelcol-respan binary and
+// measures the collector process while it exports, once per traffic kind
+// and scenario, each with a fresh collector. Traffic (-traffic):
+//
+//   - agent:    realistic agent runs of internal/benchdata (~2.4 KB/span)
+//   - fixtures: copies of the shared fixtures' traces
+//     (internal/translator/testdata/fixtures, smaller messages), with
+//     fresh ids per copy
+//
+// Scenarios (-scenarios):
 //
 //   - respan:         otlp → memory_limiter → respan → internal/sink (in process)
 //   - otlphttp-json:  otlp → memory_limiter → otlp_http (encoding json)  → OTLP sink
@@ -17,6 +24,7 @@
 // RSS (VmHWM), the harness's own CPU, and the ratios to otlphttp-json.
 //
 //	respan-bench -collector dist/otelcol-respan                 # all three, as fast as accepted
+//	respan-bench -traffic agent,fixtures -rounds 3               # both traffic kinds, alternating rounds, medians
 //	respan-bench -rate 4000 -duration 5m -scenarios respan -rss-interval 5s   # soak
 //	respan-bench -profile out/                                  # also pprof CPU/allocs of each
 package main
@@ -40,6 +48,7 @@ import (
 )
 
 type result struct {
+	Traffic         string  `json:"traffic"`
 	Scenario        string  `json:"scenario"`
 	Round           int     `json:"round"`
 	WindowSeconds   float64 `json:"window_seconds"`
@@ -62,6 +71,7 @@ type result struct {
 	RSSSamples      int     `json:"rss_samples,omitempty"`
 	RSSFlat         *bool   `json:"rss_flat,omitempty"`
 	LastClientError string  `json:"last_client_error,omitempty"`
+	BytesPerSpan    float64 `json:"otlp_proto_bytes_per_span"`
 }
 
 type options struct {
@@ -81,11 +91,13 @@ type options struct {
 	minSpans     int64
 	jsonOut      string
 	rounds       int
+	traffics     []string
+	fixturesDir  string
 }
 
 func main() {
 	var o options
-	var names string
+	var names, traffics string
 	flag.StringVar(&o.collector, "collector", "dist/otelcol-respan", "otelcol-respan binary")
 	flag.StringVar(&names, "scenarios", "respan,otlphttp-json,otlphttp-proto", "comma-separated: respan, otlphttp-json, otlphttp-proto")
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "measurement window (after warm-up)")
@@ -102,7 +114,16 @@ func main() {
 	flag.Int64Var(&o.minSpans, "min-spans", 0, "exit 1 unless every scenario delivers at least this many spans, all of them, without errors")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.IntVar(&o.rounds, "rounds", 1, "run the scenarios this many times, alternating; the report adds medians")
+	flag.StringVar(&traffics, "traffic", trafficAgent, "comma-separated traffic kinds: agent (internal/benchdata agent runs), fixtures (copies of the shared fixtures' traces)")
+	flag.StringVar(&o.fixturesDir, "fixtures", "internal/translator/testdata/fixtures", "directory of the OTLP/JSON fixtures of -traffic fixtures")
 	flag.Parse()
+	for _, t := range strings.Split(traffics, ",") {
+		t = strings.TrimSpace(t)
+		if _, ok := goals[t]; !ok {
+			fatalf("unknown traffic %q (agent or fixtures)", t)
+		}
+		o.traffics = append(o.traffics, t)
+	}
 	for _, n := range strings.Split(names, ",") {
 		found := false
 		for _, sc := range allScenarios {
@@ -132,13 +153,17 @@ func logf(format string, args ...any) {
 }
 
 func run(o options) error {
-	t0 := time.Now()
-	pool, poolBytes, err := buildPool(o.poolSize, o.requestSpans)
-	if err != nil {
-		return err
+	pools := map[string]*pool{}
+	for _, t := range o.traffics {
+		t0 := time.Now()
+		p, err := buildTrafficPool(t, o.fixturesDir, o.poolSize, o.requestSpans)
+		if err != nil {
+			return err
+		}
+		pools[t] = p
+		logf("%s traffic: %d requests of %.0f spans on average (%.1f MB of OTLP/protobuf, %.0f bytes/span) generated in %s",
+			t, len(p.requests), float64(p.spans)/float64(len(p.requests)), float64(p.bytes)/1e6, p.bytesPerSpan(), time.Since(t0).Round(time.Millisecond))
 	}
-	logf("%d requests of %d spans (%.1f MB of OTLP/protobuf, %.0f bytes/span) generated in %s",
-		len(pool), o.requestSpans, float64(poolBytes)/1e6, float64(poolBytes)/float64(len(pool)*o.requestSpans), time.Since(t0).Round(time.Millisecond))
 	dir, err := os.MkdirTemp("", "respan-bench")
 	if err != nil {
 		return err
@@ -150,21 +175,24 @@ func run(o options) error {
 		}
 	}
 
-	// Rounds alternate the scenarios (A B C A B C …) so that drift in the
-	// machine's other load hits each alike; the report shows every round
-	// and the median of each scenario.
+	// Rounds alternate the scenarios (A B C A B C …, each traffic kind in
+	// turn within a round) so that drift in the machine's other load hits
+	// each alike; the report shows every round and the median of each
+	// scenario.
 	var results []result
 	for round := 1; round <= o.rounds; round++ {
-		for _, sc := range o.scenarios {
-			r, err := runScenario(o, sc, pool, dir)
-			if err != nil {
-				return fmt.Errorf("%s: %w", sc.Name, err)
+		for _, t := range o.traffics {
+			for _, sc := range o.scenarios {
+				r, err := runScenario(o, sc, pools[t], dir)
+				if err != nil {
+					return fmt.Errorf("%s: %w", label(t, sc.Name), err)
+				}
+				r.Round = round
+				results = append(results, r)
 			}
-			r.Round = round
-			results = append(results, r)
 		}
 	}
-	printReport(os.Stdout, o, results)
+	printReport(os.Stdout, o, pools, results)
 	if o.jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
@@ -175,15 +203,30 @@ func run(o options) error {
 		for _, r := range results {
 			if r.Delivered < o.minSpans || r.Delivered < r.Acked || r.SinkErrors > 0 {
 				return fmt.Errorf("%s: %d spans delivered of %d acked (want ≥ %d, all), %d sink errors",
-					r.Scenario, r.Delivered, r.Acked, o.minSpans, r.SinkErrors)
+					label(r.Traffic, r.Scenario), r.Delivered, r.Acked, o.minSpans, r.SinkErrors)
 			}
 		}
 	}
 	return nil
 }
 
-func runScenario(o options, sc scenario, pool []request, dir string) (result, error) {
-	r := result{Scenario: sc.Name, LoadAvgStart: loadAvg()}
+// label names a scenario of a traffic kind in logs and reports: agent
+// traffic, the harness's original load, keeps the bare scenario name.
+func label(traffic, scenario string) string {
+	if traffic == trafficAgent {
+		return scenario
+	}
+	return traffic + " " + scenario
+}
+
+// fileBase is label as a file name prefix (profiles, RSS samples).
+func fileBase(traffic, scenario string) string {
+	return strings.ReplaceAll(label(traffic, scenario), " ", "-")
+}
+
+func runScenario(o options, sc scenario, p *pool, dir string) (result, error) {
+	r := result{Traffic: p.traffic, Scenario: sc.Name, LoadAvgStart: loadAvg(), BytesPerSpan: p.bytesPerSpan()}
+	name := label(p.traffic, sc.Name)
 	var snk *countingSink
 	var err error
 	if sc.Exporter == "respan" {
@@ -217,7 +260,7 @@ func runScenario(o options, sc scenario, pool []request, dir string) (result, er
 	}
 	self0, _ := cpuSeconds(os.Getpid())
 
-	ld, err := startLoader(grpcAddr, pool, o.clients, o.rate)
+	ld, err := startLoader(grpcAddr, p.requests, o.clients, o.rate)
 	if err != nil {
 		return r, err
 	}
@@ -247,7 +290,7 @@ func runScenario(o options, sc scenario, pool []request, dir string) (result, er
 
 	time.Sleep(o.warmup)
 	wAcked, wCPU, wStart, wBusy, wSelf := ld.acked.Load(), mustCPU(pid), time.Now(), snk.busyNs.Load(), mustCPU(os.Getpid())
-	logf("%s: measuring for %s (load average %s)", sc.Name, o.duration, loadAvg())
+	logf("%s: measuring for %s (load average %s)", name, o.duration, loadAvg())
 
 	var profWG sync.WaitGroup
 	if o.profileDir != "" {
@@ -256,8 +299,8 @@ func runScenario(o options, sc scenario, pool []request, dir string) (result, er
 			var wg sync.WaitGroup
 			for _, kind := range []string{"profile", "allocs"} {
 				wg.Go(func() {
-					if err := fetchProfile(pprofAddr, kind, o.profileSecs, filepath.Join(o.profileDir, sc.Name+"-"+kindFile(kind)+".pb.gz")); err != nil {
-						logf("%s: %s profile: %v", sc.Name, kind, err)
+					if err := fetchProfile(pprofAddr, kind, o.profileSecs, filepath.Join(o.profileDir, fileBase(p.traffic, sc.Name)+"-"+kindFile(kind)+".pb.gz")); err != nil {
+						logf("%s: %s profile: %v", name, kind, err)
 					}
 				})
 			}
@@ -324,28 +367,28 @@ func runScenario(o options, sc scenario, pool []request, dir string) (result, er
 			for _, s := range samples {
 				fmt.Fprintf(&b, "%.1f,%.1f\n", s.t, s.mib)
 			}
-			out := strings.TrimSuffix(o.jsonOut, ".json") + "-" + sc.Name + "-rss.csv"
+			out := strings.TrimSuffix(o.jsonOut, ".json") + "-" + fileBase(p.traffic, sc.Name) + "-rss.csv"
 			_ = os.WriteFile(out, []byte(b.String()), 0o644)
 		}
 	}
 	logf("%s: %.0f spans/s, %.2f CPU s per 1M spans, %.0f MiB peak RSS, %d/%d spans delivered, %d failed calls %s",
-		sc.Name, r.SpansPerSecond, r.CPUPerMSpans, r.PeakRSSMiB, r.Delivered, r.Acked, r.FailedCalls, r.LastClientError)
+		name, r.SpansPerSecond, r.CPUPerMSpans, r.PeakRSSMiB, r.Delivered, r.Acked, r.FailedCalls, r.LastClientError)
 	if r.Delivered < r.Acked {
-		logf("%s: collector output:\n%s", sc.Name, tail(col.out.String(), 40))
+		logf("%s: collector output:\n%s", name, tail(col.out.String(), 40))
 	}
 	if o.profileDir != "" {
 		for _, k := range []string{"cpu", "allocs"} {
-			p := filepath.Join(o.profileDir, sc.Name+"-"+k+".pb.gz")
+			f := filepath.Join(o.profileDir, fileBase(p.traffic, sc.Name)+"-"+k+".pb.gz")
 			args := []string{"tool", "pprof", "-top", "-nodecount=30"}
 			if k == "allocs" {
 				args = append(args, "-sample_index=alloc_space")
 			}
-			out, err := exec.Command(goBin(), append(args, p)...).CombinedOutput()
+			out, err := exec.Command(goBin(), append(args, f)...).CombinedOutput()
 			if err != nil {
-				logf("pprof %s: %v: %s", p, err, out)
+				logf("pprof %s: %v: %s", f, err, out)
 				continue
 			}
-			_ = os.WriteFile(strings.TrimSuffix(p, ".pb.gz")+".top.txt", out, 0o644)
+			_ = os.WriteFile(strings.TrimSuffix(f, ".pb.gz")+".top.txt", out, 0o644)
 		}
 	}
 	return r, nil
@@ -424,13 +467,53 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func printReport(w io.Writer, o options, rs []result) {
+func printReport(w io.Writer, o options, pools map[string]*pool, all []result) {
 	mode := "as fast as the collector accepts"
 	if o.rate > 0 {
 		mode = fmt.Sprintf("fixed rate %.0f spans/s", o.rate)
 	}
 	fmt.Fprintf(w, "\nrespan-bench: %s, %d clients × %d-span requests, window %s after %s warm-up, %d CPUs, respan sink %q, OTLP sink %q\n\n",
 		mode, o.clients, o.requestSpans, o.duration, o.warmup, runtime.NumCPU(), o.respanSink, o.otlpSink)
+	// One block per traffic kind: its pool, its table, its ratio lines.
+	// Agent traffic's lines read as they did before there were traffic
+	// kinds; the others carry the kind's name in front.
+	for i, t := range o.traffics {
+		p := pools[t]
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "traffic %s: %d requests, %.0f spans each on average, %.0f bytes/span of OTLP/protobuf (%s)\n\n",
+			t, len(p.requests), float64(p.spans)/float64(len(p.requests)), p.bytesPerSpan(), p.desc)
+		printTraffic(w, o, t, filterTraffic(all, t))
+	}
+	// The issue's goals, one line per traffic kind: the ratio of the
+	// medians (of the only round with -rounds 1).
+	fmt.Fprintln(w)
+	for _, t := range o.traffics {
+		rs := filterTraffic(all, t)
+		if o.rounds > 1 {
+			rs = medians(o, rs)
+		}
+		resp, base := find(rs, "respan"), find(rs, "otlphttp-json")
+		if resp == nil || base == nil || base.CPUPerMSpans == 0 {
+			continue
+		}
+		ratio := resp.CPUPerMSpans / base.CPUPerMSpans
+		verdict := "met"
+		if ratio > goals[t] {
+			verdict = "MISSED"
+		}
+		of := "the one round"
+		if o.rounds > 1 {
+			of = fmt.Sprintf("medians of %d alternating rounds", o.rounds)
+		}
+		fmt.Fprintf(w, "goal %s traffic: respan ÷ otlphttp-json CPU per span %.2f× (%s; %.1f vs %.1f CPU s per 1M spans), goal ≤ %.1f×: %s\n",
+			t, ratio, of, resp.CPUPerMSpans, base.CPUPerMSpans, goals[t], verdict)
+	}
+}
+
+// printTraffic prints the table and ratio lines of one traffic kind.
+func printTraffic(w io.Writer, o options, traffic string, rs []result) {
 	fmt.Fprintln(w, "| scenario | spans/s | collector CPU s / 1M spans | collector cores | peak RSS (VmHWM) | harness CPU s / 1M spans | harness cores | delivered/acked | load avg (start → end) |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	rows := rs
@@ -438,7 +521,7 @@ func printReport(w io.Writer, o options, rs []result) {
 		rows = append(append([]result(nil), rs...), medians(o, rs)...)
 	}
 	for _, r := range rows {
-		name := r.Scenario
+		name := label(traffic, r.Scenario)
 		if o.rounds > 1 {
 			if r.Round == 0 {
 				name = "**median " + name + "**"
@@ -451,11 +534,15 @@ func printReport(w io.Writer, o options, rs []result) {
 			r.HarnessCores, r.Delivered, r.Acked, r.LoadAvgStart, r.LoadAvgEnd)
 	}
 	// Ratios to otlphttp-json: per round, and of the medians.
+	kind := ""
+	if traffic != trafficAgent {
+		kind = traffic + " "
+	}
 	for round := 1; round <= o.rounds; round++ {
-		printRatios(w, fmt.Sprintf("round %d: ", round), filterRound(rs, round), o.rounds > 1)
+		printRatios(w, fmt.Sprintf("%sround %d: ", kind, round), kind, filterRound(rs, round), o.rounds > 1)
 	}
 	if o.rounds > 1 {
-		printRatios(w, "medians: ", medians(o, rs), true)
+		printRatios(w, kind+"medians: ", kind, medians(o, rs), true)
 	}
 	for _, r := range rs {
 		if r.RSSFlat != nil {
@@ -464,23 +551,42 @@ func printReport(w io.Writer, o options, rs []result) {
 				verdict = "NOT flat"
 			}
 			fmt.Fprintf(w, "\n%s RSS: %d samples, mean %.0f MiB, slope %+.2f MiB/min → %s (flat = fitted growth < max(5%% of mean, 10 MiB))\n",
-				r.Scenario, r.RSSSamples, r.RSSMeanMiB, r.RSSSlopeMiBMin, verdict)
+				label(traffic, r.Scenario), r.RSSSamples, r.RSSMeanMiB, r.RSSSlopeMiBMin, verdict)
 		}
 	}
 }
 
-func filterRound(rs []result, round int) []result {
+func find(rs []result, scenario string) *result {
+	for i := range rs {
+		if rs[i].Scenario == scenario {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
+// filter returns the results for which keep is true.
+func filter(rs []result, keep func(r result) bool) []result {
 	var out []result
 	for _, r := range rs {
-		if r.Round == round {
+		if keep(r) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
+func filterTraffic(rs []result, traffic string) []result {
+	return filter(rs, func(r result) bool { return r.Traffic == traffic })
+}
+
+func filterRound(rs []result, round int) []result {
+	return filter(rs, func(r result) bool { return r.Round == round })
+}
+
 // medians returns one result per scenario (Round 0) holding the median of
-// each figure over the rounds (delivered/acked: sums).
+// each figure over the rounds (delivered/acked: sums). rs holds one
+// traffic kind.
 func medians(o options, rs []result) []result {
 	var out []result
 	for _, sc := range o.scenarios {
@@ -498,6 +604,10 @@ func medians(o options, rs []result) []result {
 				m.LoadAvgStart = r.LoadAvgStart
 			}
 			m.LoadAvgEnd = r.LoadAvgEnd
+			m.Traffic, m.BytesPerSpan = r.Traffic, r.BytesPerSpan
+		}
+		if len(cpu) == 0 {
+			continue
 		}
 		m.Scenario = sc.Name
 		m.SpansPerSecond, m.CPUPerMSpans, m.WindowCPUCores = median(sps), median(cpu), median(cores)
@@ -519,16 +629,14 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func printRatios(w io.Writer, prefix string, rs []result, showPrefix bool) {
+// printRatios prints each scenario's ratios to otlphttp-json; kind names
+// the traffic in front of the line when it is not agent traffic and the
+// round prefix is not shown.
+func printRatios(w io.Writer, prefix, kind string, rs []result, showPrefix bool) {
 	if !showPrefix {
-		prefix = ""
+		prefix = kind
 	}
-	var base *result
-	for i := range rs {
-		if rs[i].Scenario == "otlphttp-json" {
-			base = &rs[i]
-		}
-	}
+	base := find(rs, "otlphttp-json")
 	if base == nil || base.CPUPerMSpans == 0 {
 		return
 	}
