@@ -213,7 +213,7 @@ func validateHTTPURL(raw string) error {
 		return fmt.Errorf("scheme must be http or https, got %q", u.Scheme)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("URL %q has no host", u.Redacted())
+		return fmt.Errorf("URL %q has no host", delivery.RedactURL(raw))
 	}
 	return nil
 }

@@ -86,6 +86,10 @@ func (e *respanExporter) start(ctx context.Context, host component.Host) error {
 		zap.Int("max_request_bytes", e.cfg.MaxRequestBytes),
 		// Whether redaction is on; never its hash key.
 		zap.Bool("redaction", e.cfg.Redaction.Enabled))
+	if (e.delivery.Authorization != "" || e.cfg.hasAuthorizationHeader()) && delivery.PlainHTTPToRemote(e.url) {
+		e.logger.Warn("The API key is sent over plain http to a host that is not loopback: anyone on the path can read it; use https",
+			zap.String("url", e.sender.RedactedURL()))
+	}
 	return nil
 }
 

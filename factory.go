@@ -124,8 +124,14 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	if err != nil {
 		return nil, err
 	}
+	var direct exporter.Traces
+	if rCfg.QueueConfig.HasValue() {
+		if direct, err = directExporter(ctx, set, exp); err != nil {
+			return nil, err
+		}
+	}
 	// Shared with the logs component of the same config (shared.go).
-	return sharedExporters.attachTraces(rCfg, te, set.Logger), nil
+	return sharedExporters.attachTraces(rCfg, te, direct, set.Logger), nil
 }
 
 // createLogs returns the logs side of the shared instance: it feeds the
@@ -152,6 +158,21 @@ func wrapExporter(ctx context.Context, set exporter.Settings, exp *respanExporte
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
 		exporterhelper.WithRetry(rCfg.RetryConfig),
 		exporterhelper.WithQueue(rCfg.QueueConfig),
+		exporterhelper.WithAttrs(endpointAttributes(exp.url)...),
+	)
+}
+
+// directExporter is exp behind the exporterhelper without a queue (retry
+// only), for the requests the queue can never hold (sharedExporter.enqueue).
+// Its lifecycle is the queued one's: exp starts and stops with that.
+func directExporter(ctx context.Context, set exporter.Settings, exp *respanExporter) (exporter.Traces, error) {
+	rCfg := exp.cfg
+	return exporterhelper.NewTraces(ctx, set, rCfg,
+		exp.pushTraces,
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
+		exporterhelper.WithRetry(rCfg.RetryConfig),
+		exporterhelper.WithQueue(configoptional.None[exporterhelper.QueueBatchConfig]()),
 		exporterhelper.WithAttrs(endpointAttributes(exp.url)...),
 	)
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
@@ -52,6 +53,14 @@ type sharedExporter struct {
 	join    atomic.Pointer[join.Join]
 	joinTel *metadata.TelemetryBuilder
 	logger  *zap.Logger
+	// queue is what the sending queue holds at most (queueCap, in the unit
+	// of queueSizer); queueCap is 0 without a queue or with the requests
+	// sizer, where any request fits.
+	queueCap   int64
+	queueSizer exporterhelper.RequestSizerType
+	// direct is the same push and retries without a queue, for requests
+	// larger than the queue (see enqueue).
+	direct exporter.Traces
 
 	mu       sync.Mutex // guards the lifecycle below
 	started  bool
@@ -72,13 +81,18 @@ func (m *sharedMap) slot(cfg *Config, traces bool) *sharedExporter {
 	return s
 }
 
-// attachTraces registers the traces component (te, the exporterhelper).
-func (m *sharedMap) attachTraces(cfg *Config, te exporter.Traces, logger *zap.Logger) exporter.Traces {
+// attachTraces registers the traces component (te, the exporterhelper, and
+// direct, the same without a queue; may be nil).
+func (m *sharedMap) attachTraces(cfg *Config, te, direct exporter.Traces, logger *zap.Logger) exporter.Traces {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.slot(cfg, true)
 	s.traces.Store(&te)
+	s.direct = direct
 	s.logger = logger
+	if q := cfg.QueueConfig.Get(); q != nil && q.Sizer != exporterhelper.RequestSizerTypeRequests {
+		s.queueCap, s.queueSizer = q.QueueSize, q.Sizer
+	}
 	return &tracesSide{s: s, te: te}
 }
 
@@ -104,9 +118,36 @@ func (m *sharedMap) attachLogs(cfg *Config, tel *metadata.TelemetryBuilder, logg
 // forward hands spans released by the join to the sending queue.
 func (s *sharedExporter) forward(ctx context.Context, td ptrace.Traces) error {
 	if te := s.traces.Load(); te != nil {
-		return (*te).ConsumeTraces(ctx, td)
+		return s.enqueue(ctx, *te, td)
 	}
 	return nil // no traces pipeline: nothing is ever held
+}
+
+// enqueue hands td to the exporterhelper. The sending queue refuses a
+// request larger than its whole capacity with a retryable error ("element
+// size too large" from exporterhelper's memory queue; a persistent queue
+// says "sending queue is full"), which a client retries although it can
+// never be accepted; split into pieces it would still not fit at once
+// while the consumers drain it. Such a request goes around the queue
+// instead, through the same push and retries without a queue: the caller
+// waits for its delivery, as with sending_queue disabled.
+func (s *sharedExporter) enqueue(ctx context.Context, te exporter.Traces, td ptrace.Traces) error {
+	if s.queueCap > 0 && s.direct != nil && s.queueSize(td) > s.queueCap {
+		s.logger.Debug("Request larger than the sending queue; sending it without queueing",
+			zap.Int("spans", td.SpanCount()), zap.Int64("queue_size", s.queueCap))
+		return s.direct.ConsumeTraces(ctx, td)
+	}
+	return te.ConsumeTraces(ctx, td)
+}
+
+var spanSizer ptrace.ProtoMarshaler
+
+// queueSize measures td as the sending queue does.
+func (s *sharedExporter) queueSize(td ptrace.Traces) int64 {
+	if s.queueSizer == exporterhelper.RequestSizerTypeBytes {
+		return int64(spanSizer.TracesSize(td))
+	}
+	return int64(td.SpanCount())
 }
 
 func (s *sharedExporter) start(ctx context.Context, host component.Host) error {
@@ -121,6 +162,12 @@ func (s *sharedExporter) start(ctx context.Context, host component.Host) error {
 		if err := (*te).Start(ctx, host); err != nil {
 			s.startErr = err
 			return err
+		}
+		if s.direct != nil {
+			if err := s.direct.Start(ctx, host); err != nil {
+				s.startErr = err
+				return err
+			}
 		}
 	}
 	if j := s.join.Load(); j != nil {
@@ -159,6 +206,9 @@ func (s *sharedExporter) release(ctx context.Context) error {
 		errs = append(errs, j.Shutdown(ctx))
 		s.joinTel.Shutdown()
 	}
+	if s.direct != nil {
+		errs = append(errs, s.direct.Shutdown(ctx))
+	}
 	if te := s.traces.Load(); te != nil {
 		errs = append(errs, (*te).Shutdown(ctx))
 	}
@@ -185,13 +235,14 @@ func (t *tracesSide) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: false}
 }
 
-// ConsumeTraces costs one atomic load more than the exporterhelper alone
-// when no logs pipeline feeds the exporter (BenchmarkTracesPath).
+// ConsumeTraces costs one atomic load and a span count more than the
+// exporterhelper alone when no logs pipeline feeds the exporter
+// (BenchmarkTracesPath); with the bytes sizer, also a proto size.
 func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	if j := t.s.join.Load(); j != nil {
 		return j.ConsumeTraces(ctx, td)
 	}
-	return t.te.ConsumeTraces(ctx, td)
+	return t.s.enqueue(ctx, t.te, td)
 }
 
 // logsSide is the component the logs pipeline sees.

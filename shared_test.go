@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -104,13 +105,13 @@ func BenchmarkTracesPath(b *testing.B) {
 	})
 	b.Run("no_logs_pipeline", func(b *testing.B) {
 		cfg, h := newHelper(b)
-		side := sharedExporters.attachTraces(cfg, h.te, zap.NewNop())
+		side := sharedExporters.attachTraces(cfg, h.te, nil, zap.NewNop())
 		defer func() { require.NoError(b, side.Shutdown(context.Background())) }()
 		run(b, side.ConsumeTraces, makeTraces(1, 1, 100))
 	})
 	withLogs := func(b *testing.B, td ptrace.Traces) {
 		cfg, h := newHelper(b)
-		side := sharedExporters.attachTraces(cfg, h.te, zap.NewNop())
+		side := sharedExporters.attachTraces(cfg, h.te, nil, zap.NewNop())
 		ls := sharedExporters.attachLogs(cfg, newTestTelemetry(b), zap.NewNop())
 		defer func() {
 			require.NoError(b, side.Shutdown(context.Background()))
@@ -282,4 +283,44 @@ func mustTraces(t *testing.T, name string) ptrace.Traces {
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(loadJoinFixture(t, name))
 	require.NoError(t, err)
 	return td
+}
+
+// TestRequestLargerThanQueueIsDelivered: more spans in one request than
+// the sending queue holds (20,000 by default) used to be refused with the
+// retryable "element size too large", which a client retries forever. The
+// request goes around the queue and is delivered.
+func TestRequestLargerThanQueueIsDelivered(t *testing.T) {
+	s, cfg := sinkServer(t)
+	env := newTestEnv(t, cfg)
+	te, err := NewFactory().CreateTraces(context.Background(), env.set, cfg)
+	require.NoError(t, err)
+	require.NoError(t, te.Start(context.Background(), componenttest.NewNopHost()))
+	const n = queueSize + 5000
+	require.NoError(t, te.ConsumeTraces(context.Background(), makeTraces(1, 1, n)), "no refusal for a request the queue cannot hold whole")
+	require.NoError(t, te.Shutdown(context.Background()), "shutdown drains the queue")
+	assert.Equal(t, n, s.SpanCount())
+	assert.Empty(t, s.Duplicates())
+	assert.Zero(t, env.counter(t, "otelcol_exporter_enqueue_failed_spans"))
+}
+
+// TestRequestLargerThanBytesQueueIsDelivered: the same with the bytes
+// sizer, for a request holding one span larger than the whole queue.
+func TestRequestLargerThanBytesQueueIsDelivered(t *testing.T) {
+	s, cfg := sinkServer(t)
+	q := cfg.QueueConfig.Get()
+	q.Sizer = exporterhelper.RequestSizerTypeBytes
+	q.QueueSize = 64 << 10
+	q.Batch.Get().Sizer = exporterhelper.RequestSizerTypeBytes
+	q.Batch.Get().MinSize, q.Batch.Get().MaxSize = 1024, 32<<10
+	require.NoError(t, q.Validate())
+	env := newTestEnv(t, cfg)
+	te, err := NewFactory().CreateTraces(context.Background(), env.set, cfg)
+	require.NoError(t, err)
+	require.NoError(t, te.Start(context.Background(), componenttest.NewNopHost()))
+	td := makeTraces(1, 1, 3)
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(1).Attributes().PutStr("input.value", strings.Repeat("x", 100<<10))
+
+	require.NoError(t, te.ConsumeTraces(context.Background(), td))
+	require.NoError(t, te.Shutdown(context.Background()))
+	assert.Equal(t, 3, s.SpanCount())
 }

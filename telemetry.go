@@ -5,6 +5,8 @@ package respanexporter // import "github.com/respanai/respanexporter"
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -75,8 +77,36 @@ func (t *telemetry) recordTranslation(ctx context.Context, res *translator.Resul
 	}
 }
 
-// recordDrops counts the span logs a send dropped for good.
+// maxShrunkListed bounds the spans one log line describes.
+const maxShrunkListed = 10
+
+// recordDrops counts the span logs a send dropped for good, and says once
+// per push what was cut of the spans shrunk to fit a request.
 func (t *telemetry) recordDrops(ctx context.Context, rep *delivery.Report) {
+	if len(rep.Shrunk) > 0 {
+		var b strings.Builder
+		for i, s := range rep.Shrunk {
+			if i == maxShrunkListed {
+				fmt.Fprintf(&b, "; and %d more", len(rep.Shrunk)-i)
+				break
+			}
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "span %s %d→%d bytes", s.SpanID, s.Before, s.After)
+			if len(s.Fields) > 0 {
+				b.WriteString(", cut " + strings.Join(s.Fields, ", "))
+			}
+			if len(s.Dropped) > 0 {
+				b.WriteString(", dropped " + strings.Join(s.Dropped, ", "))
+			}
+			if !s.Fits {
+				b.WriteString(", still too large: dropped")
+			}
+		}
+		t.logger.Warn("Spans larger than a request were cut to fit",
+			zap.Int("spans", len(rep.Shrunk)), zap.String("cut", b.String()))
+	}
 	if rep.TooLarge > 0 {
 		t.tb.ExporterRespanSpansDropped.Add(ctx, int64(rep.TooLarge),
 			metric.WithAttributes(attribute.String("reason", dropTooLarge)))

@@ -19,6 +19,8 @@ type packResult struct {
 	// tooLarge holds span logs that do not fit in maxBytes on their own,
 	// even after shrinking their content fields.
 	tooLarge []*translator.SpanLog
+	// shrunk tells what was cut of the span logs that were shrunk.
+	shrunk []Shrunk
 }
 
 // arrayOverhead is the "[" and "]" around a single-element array.
@@ -69,7 +71,9 @@ func packSpanLogsSized(logs []*translator.SpanLog, maxBytes, avgSpanBytes int) p
 		cur.body = l.AppendJSON(cur.body)
 		if len(cur.body)-encStart > room {
 			cur.body = cur.body[:start]
-			if !l.Shrink(room) {
+			cut := l.Shrink(room)
+			res.shrunk = append(res.shrunk, Shrunk{SpanID: l.SpanID, Cut: cut})
+			if !cut.Fits {
 				res.tooLarge = append(res.tooLarge, l)
 				continue
 			}

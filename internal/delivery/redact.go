@@ -5,6 +5,7 @@ package delivery // import "github.com/respanai/respanexporter/internal/delivery
 
 import (
 	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"unicode"
@@ -82,13 +83,58 @@ func (r *Redactor) Detail(s string) string {
 func (r *Redactor) Err(err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
-		if u, perr := url.Parse(urlErr.URL); perr == nil {
-			urlErr.URL = u.Redacted()
-		}
+		urlErr.URL = RedactURL(urlErr.URL)
 	}
 	msg := err.Error()
 	if clean := r.Text(msg); clean != msg {
 		return errors.New(clean)
 	}
 	return err
+}
+
+// RedactURL returns raw fit for a log line or an error: userinfo replaced,
+// every query value replaced (the keys stay, to show what was there), no
+// fragment. A key pasted into a URL (…/ingest?api_key=…) is as secret as
+// api_key itself.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "[unparsable URL]"
+	}
+	if u.User != nil {
+		u.User = url.User(redactedText)
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		var b strings.Builder
+		for k := range q {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k) + "=" + redactedText)
+		}
+		if b.Len() == 0 {
+			b.WriteString(redactedText)
+		}
+		u.RawQuery = b.String()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// PlainHTTPToRemote reports whether raw is an http:// URL whose host is not
+// loopback: credentials sent there cross a network in clear text.
+func PlainHTTPToRemote(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return false
+	}
+	return true
 }

@@ -11,12 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
-
-// maxResponseBytes bounds how much of a response body is read (as in
-// otlphttpexporter). Bodies are informational; a huge one must not cost
-// memory.
-const maxResponseBytes = 64 << 10
 
 // Outcome classifies one HTTP exchange. The values are also the "outcome"
 // attribute of otelcol_exporter_respan_requests.
@@ -33,57 +29,13 @@ const (
 // wrong endpoint name it.
 const DefaultEndpoint = "https://api.respan.ai/api"
 
-// ingestBody is the lenient view of a response body: any JSON object, with
-// fields looked up by name when present. Respan documents several shapes
-// ({status, ingested_spans, trace_ids, errors}, {message}, {detail}).
-type ingestBody map[string]json.RawMessage
-
-func parseBody(b []byte) ingestBody {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return nil
-	}
-	var m ingestBody
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil
-	}
-	return m
-}
-
-// errorCount counts the entries of "errors": an array or object counts its
-// elements, a non-empty string or true counts one, anything else zero.
-func (m ingestBody) errorCount() int {
-	raw, ok := m["errors"]
-	if !ok {
-		return 0
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return 0
-	}
-	switch t := v.(type) {
-	case []any:
-		return len(t)
-	case map[string]any:
-		return len(t)
-	case string:
-		if strings.TrimSpace(t) != "" {
-			return 1
-		}
-	case bool:
-		if t {
-			return 1
-		}
-	}
-	return 0
-}
-
 // errorDetail picks the human-readable part of an error body: Respan uses
 // "detail" (plus "errors" for 422), other layers "message" or "error".
 // Falls back to the raw text (HTML error pages, plain text).
-func errorDetail(body []byte, m ingestBody) string {
+func errorDetail(b *respBody) string {
+	m := b.fields
 	if m == nil {
-		return string(body)
+		return string(b.head)
 	}
 	var parts []string
 	for _, key := range []string{"detail", "message", "error", "errors"} {
@@ -99,39 +51,68 @@ func errorDetail(body []byte, m ingestBody) string {
 			continue
 		}
 		var buf bytes.Buffer
-		if json.Compact(&buf, raw) == nil && buf.String() != "null" {
-			parts = append(parts, key+": "+buf.String())
+		switch {
+		case json.Compact(&buf, raw) == nil:
+			if buf.String() != "null" {
+				parts = append(parts, key+": "+buf.String())
+			}
+		case len(raw) > 0:
+			parts = append(parts, key+": "+string(raw)) // an excerpt cut short
 		}
 	}
 	if len(parts) == 0 {
-		return string(body)
+		return string(b.head)
 	}
 	return strings.Join(parts, "; ")
 }
 
 // classify turns a response into an Exchange. target is the redacted
 // ingest URL, used in messages about a wrong endpoint.
-func classify(status int, header http.Header, body []byte, red *Redactor, target string, now time.Time) Exchange {
-	m := parseBody(body)
+func classify(status int, header http.Header, body *respBody, red *Redactor, target string, now time.Time) Exchange {
+	m := body.fields
 	res := Exchange{Status: status}
 	statusText := fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
 	withDetail := func(msg string) string {
-		if res.Detail = red.Detail(errorDetail(body, m)); res.Detail != "" {
+		if res.Detail = red.Detail(errorDetail(body)); res.Detail != "" {
 			return msg + ": server said: " + res.Detail
 		}
 		return msg
 	}
 
 	switch {
+	case status >= 200 && status <= 299 && !body.empty && !body.json:
+		// A 2xx that is not the API's answer (an HTML login page of a
+		// proxy, a captive portal, a redirect followed by a layer in front
+		// of the exporter): nothing says the spans arrived. Retryable,
+		// because the usual causes (a portal, a proxy session) are
+		// transient and a retry is cheap; the retry budget bounds it, and
+		// the spans are counted as failed when it runs out.
+		res.Outcome = OutcomeRetryable
+		res.Err = fmt.Errorf("respan: the %s answer is not the ingest API's (Content-Type %q, body starts %q): "+
+			"a proxy, captive portal or wrong endpoint in between? The spans were not delivered",
+			statusText, red.Detail(clip(header.Get("Content-Type"), 100)), red.Detail(clip(string(body.head), 64)))
+		return res
+
 	case status >= 200 && status <= 299:
 		res.Outcome = OutcomeSuccess
-		if n := m.errorCount(); n > 0 {
-			res.SpanErrors = n
-			var buf bytes.Buffer
-			if json.Compact(&buf, m["errors"]) == nil {
-				res.ErrorsDetail = red.Detail(buf.String())
-			}
+		if body.errors > 0 {
+			res.SpanErrors = body.errors
+			res.ErrorsDetail = red.Detail(body.excerpt)
 		}
+		return res
+
+	case status >= 300 && status <= 399:
+		// Redirects are never followed (NewSender): a POST carrying the key
+		// must not go anywhere but the configured URL. Every request would
+		// get the same answer.
+		res.Outcome = OutcomePermanent
+		res.RejectsAll = true
+		where := "no Location"
+		if loc := header.Get("Location"); loc != "" {
+			where = "Location " + RedactURL(loc)
+		}
+		res.Err = fmt.Errorf("respan: the ingest URL %s answered a redirect (%s, %s); redirects of the ingest POST are not followed "+
+			"so that the API key goes nowhere else: set endpoint or traces_endpoint to the final URL", target, statusText, where)
 		return res
 
 	case status == http.StatusRequestEntityTooLarge:
@@ -172,10 +153,22 @@ func classify(status int, header http.Header, body []byte, red *Redactor, target
 		return res
 
 	default:
-		// Other 4xx (and unfollowed 1xx/3xx) are not transient by HTTP
+		// Other 4xx (and 1xx) are not transient by HTTP
 		// semantics; retrying would only repeat the rejection.
 		res.Outcome = OutcomePermanent
 		res.Err = errors.New(withDetail(fmt.Sprintf("respan: request rejected (%s from %s)", statusText, target)))
 		return res
 	}
+}
+
+// clip cuts s to at most n bytes at a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

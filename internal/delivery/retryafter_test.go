@@ -6,6 +6,7 @@ package delivery
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,12 +67,12 @@ func TestRetryAfterHeaderWinsOverBody(t *testing.T) {
 	now := time.Now()
 	h := http.Header{}
 	h.Set("Retry-After", "7")
-	d, ok := RetryAfter(h, parseBody([]byte(`{"retry_after": 60}`)), now)
+	d, ok := RetryAfter(h, readBody(strings.NewReader(`{"retry_after": 60}`)).fields, now)
 	assert.True(t, ok)
 	assert.Equal(t, 7*time.Second, d)
 
 	h.Set("Retry-After", "garbage")
-	d, ok = RetryAfter(h, parseBody([]byte(`{"retry_after": 60}`)), now)
+	d, ok = RetryAfter(h, readBody(strings.NewReader(`{"retry_after": 60}`)).fields, now)
 	assert.True(t, ok, "an unusable header falls back to the body")
 	assert.Equal(t, time.Minute, d)
 
@@ -91,7 +92,8 @@ func TestClassify(t *testing.T) {
 		{200, `{}`, OutcomeSuccess, false},
 		{201, ``, OutcomeSuccess, false},
 		{204, ``, OutcomeSuccess, false},
-		{301, ``, OutcomePermanent, false},
+		{301, ``, OutcomePermanent, true},
+		{307, ``, OutcomePermanent, true},
 		{400, ``, OutcomePermanent, false},
 		{401, ``, OutcomePermanent, true},
 		{403, ``, OutcomePermanent, true},
@@ -106,7 +108,7 @@ func TestClassify(t *testing.T) {
 		{504, ``, OutcomeRetryable, false},
 		{507, ``, OutcomeRetryable, false},
 	} {
-		res := classify(tc.status, http.Header{}, []byte(tc.body), red, "http://x/v1/traces/ingest", now)
+		res := classify(tc.status, http.Header{}, readBody(strings.NewReader(tc.body)), red, "http://x/v1/traces/ingest", now)
 		assert.Equal(t, tc.want, res.Outcome, "status %d", tc.status)
 		assert.Equal(t, tc.rejectsAll, res.RejectsAll, "status %d", tc.status)
 		assert.Equal(t, tc.want == OutcomeSuccess, res.Err == nil, "status %d", tc.status)

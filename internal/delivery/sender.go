@@ -60,19 +60,24 @@ type Sender struct {
 	avgSpanBytes atomic.Int64
 }
 
-// NewSender returns a Sender that posts with client (built by confighttp).
+// NewSender returns a Sender that posts with client (built by confighttp
+// for this sender alone). The client is set never to follow redirects: a
+// redirected POST would carry the API key to another URL (Go keeps the
+// Authorization header on a same-host redirect, http:// included), and
+// the ingest API has no legitimate reason to redirect; a 3xx is reported
+// as a permanent error naming the Location instead.
 func NewSender(set Settings, client *http.Client) (*Sender, error) {
-	u, err := url.Parse(set.URL)
-	if err != nil {
+	if _, err := url.Parse(set.URL); err != nil {
 		return nil, errors.New("respan: the ingest URL is not valid; check endpoint and traces_endpoint")
 	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if set.Redactor == nil {
 		set.Redactor = NewRedactor()
 	}
 	if set.Logger == nil {
 		set.Logger = zap.NewNop()
 	}
-	return &Sender{set: set, redactedURL: u.Redacted(), client: client}, nil
+	return &Sender{set: set, redactedURL: RedactURL(set.URL), client: client}, nil
 }
 
 // RedactedURL is the ingest URL without credentials, for log lines.
@@ -95,6 +100,14 @@ type Report struct {
 	// holds the span logs still to deliver, in order.
 	Retry  *Exchange
 	Unsent []*translator.SpanLog
+	// Shrunk lists the span logs cut to fit a request, and what was cut.
+	Shrunk []Shrunk
+}
+
+// Shrunk is one span log cut to fit a request.
+type Shrunk struct {
+	SpanID string
+	translator.Cut
 }
 
 // Failure is one permanent error message and the span logs it cost.
@@ -139,6 +152,7 @@ func (s *Sender) Send(ctx context.Context, logs []*translator.SpanLog) Report {
 	packed := packSpanLogsSized(logs, s.set.MaxRequestBytes, int(s.avgSpanBytes.Load()))
 	s.noteBodySizes(packed)
 	st := &push{}
+	st.Shrunk = packed.shrunk
 	if n := len(packed.tooLarge); n > 0 {
 		st.TooLarge += n
 		st.fail(fmt.Errorf("respan: span larger than max_request_bytes (%d) even after shrinking its content; dropped", s.set.MaxRequestBytes), n)
@@ -215,18 +229,19 @@ func (s *Sender) exchange(ctx context.Context, body []byte) Exchange {
 		// retry sender gives up on its own when the context is done.
 		return Exchange{Outcome: OutcomeRetryable, Err: fmt.Errorf("respan: sending request: %w", s.set.Redactor.Err(err))}
 	}
-	respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	rb := readBody(resp.Body)
 	// Drain a little more so the connection can be reused, then close.
-	_, _ = io.CopyN(io.Discard, resp.Body, maxResponseBytes)
+	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 	_ = resp.Body.Close()
-	if readErr != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		// The request was accepted; a broken body does not change that.
-		s.set.Logger.Debug("Could not read the Respan response body", zap.Error(readErr))
+	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
+	if rb.readErr != nil && ok {
+		s.set.Logger.Debug("Could not read the whole Respan response body", zap.Error(rb.readErr))
 	}
-	if parseBody(respBody) == nil && len(bytes.TrimSpace(respBody)) > 0 && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		s.set.Logger.Debug("Respan response body is not a JSON object; ignored", zap.Int("status", resp.StatusCode))
+	if rb.cut && ok {
+		s.set.Logger.Warn("The Respan response body is longer than the exporter reads; per-span errors past that point are not counted",
+			zap.Int("read_bytes", maxResponseBytes), zap.Int("span_errors_counted", rb.errors))
 	}
-	return classify(resp.StatusCode, resp.Header, respBody, s.set.Redactor, s.redactedURL, time.Now())
+	return classify(resp.StatusCode, resp.Header, rb, s.set.Redactor, s.redactedURL, time.Now())
 }
 
 var errSpanTooLargeForServer = errors.New("respan: span rejected as too large (HTTP 413) even after shrinking its content; dropped")
@@ -280,8 +295,12 @@ func (s *Sender) deliver(ctx context.Context, st *push, logs []*translator.SpanL
 	}
 
 	limit := (len(body) - arrayOverhead) / 2
-	if limit >= MinRequestBytes && logs[0].Shrink(limit) {
-		return s.deliver(ctx, st, logs, translator.EncodeArray(nil, logs))
+	if limit >= MinRequestBytes {
+		cut := logs[0].Shrink(limit)
+		st.Shrunk = append(st.Shrunk, Shrunk{SpanID: logs[0].SpanID, Cut: cut})
+		if cut.Fits {
+			return s.deliver(ctx, st, logs, translator.EncodeArray(nil, logs))
+		}
 	}
 	st.TooLarge++
 	st.fail(errSpanTooLargeForServer, 1)
