@@ -73,7 +73,8 @@ func (m memory) add(fs []SpanFact) {
 }
 
 // dedupedKeys are the fields nested-usage de-duplication changes.
-var dedupedKeys = []string{"prompt_tokens", "completion_tokens", "total_request_tokens", "cost"}
+var dedupedKeys = []string{"prompt_tokens", "completion_tokens", "total_request_tokens", "cost",
+	"prompt_cache_hit_tokens", "prompt_cache_creation_tokens", "usage"}
 
 func suppressed(l map[string]any) any {
 	md, _ := l["metadata"].(map[string]any)
