@@ -219,7 +219,7 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 		sl.Output = s
 	}
 	if logType == "tool" || logType == "handoff" {
-		if name := v.firstString("gen_ai.tool.name", "tool.name", "ai.toolCall.name"); name != "" {
+		if name := toolSpanName(v); name != "" {
 			sl.SpanTools = appendUnique(sl.SpanTools, name)
 		}
 	}

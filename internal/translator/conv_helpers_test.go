@@ -1,0 +1,155 @@
+// Copyright The respanexporter Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Helpers of the convention tests (conv_*_test.go): spans with a scope,
+// events and status, and wire-field comparisons.
+
+// convSpan is a span for the convention tests: its scope, attributes,
+// events and status.
+type convSpan struct {
+	id, parent byte
+	scope      string
+	name       string
+	attrs      map[string]any
+	events     []convEvent
+	errMsg     string // non-empty: status ERROR with this message
+	startNs    int64  // 0: 1_700_000_000 s
+	durNs      int64  // 0: 1.5 s
+}
+
+type convEvent struct {
+	name  string
+	attrs map[string]any
+}
+
+func convTrace(t *testing.T, spans ...convSpan) ptrace.Traces {
+	t.Helper()
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("service.name", "svc")
+	scopes := map[string]ptrace.ScopeSpans{}
+	for _, s := range spans {
+		ss, ok := scopes[s.scope]
+		if !ok {
+			ss = rs.ScopeSpans().AppendEmpty()
+			ss.Scope().SetName(s.scope)
+			scopes[s.scope] = ss
+		}
+		sp := ss.Spans().AppendEmpty()
+		sp.SetTraceID(pcommon.TraceID{9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9})
+		sp.SetSpanID(pcommon.SpanID{0, 0, 0, 0, 0, 0, 0, s.id})
+		if s.parent != 0 {
+			sp.SetParentSpanID(pcommon.SpanID{0, 0, 0, 0, 0, 0, 0, s.parent})
+		}
+		sp.SetName(s.name)
+		start, dur := s.startNs, s.durNs
+		if start == 0 {
+			start = 1_700_000_000_000_000_000
+		}
+		if dur == 0 {
+			dur = 1_500_000_000
+		}
+		sp.SetStartTimestamp(pcommon.Timestamp(start))
+		sp.SetEndTimestamp(pcommon.Timestamp(start + dur))
+		if err := sp.Attributes().FromRaw(s.attrs); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range s.events {
+			ev := sp.Events().AppendEmpty()
+			ev.SetName(e.name)
+			ev.SetTimestamp(pcommon.Timestamp(start + dur))
+			if err := ev.Attributes().FromRaw(e.attrs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s.errMsg != "" {
+			sp.Status().SetCode(ptrace.StatusCodeError)
+			sp.Status().SetMessage(s.errMsg)
+		}
+	}
+	return td
+}
+
+// want compares one wire field (numbers as float64, JSON values decoded).
+func want(t *testing.T, l map[string]any, field string, w any) {
+	t.Helper()
+	got, ok := l[field]
+	if w == nil {
+		if ok {
+			t.Errorf("span %v: %s: want absent, got %v", l["span_unique_id"], field, show(got))
+		}
+		return
+	}
+	if !reflect.DeepEqual(normJSON(got), normJSON(w)) {
+		t.Errorf("span %v: %s: want %s, got %s", l["span_unique_id"], field, show(w), show(got))
+	}
+}
+
+func normJSON(x any) any {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return x
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// wantJSONText compares a JSON-text field (input, output, metadata values)
+// semantically.
+func wantJSONText(t *testing.T, l map[string]any, field, w string) {
+	t.Helper()
+	s, _ := l[field].(string)
+	var got, exp any
+	if err := json.Unmarshal([]byte(s), &got); err != nil {
+		t.Errorf("span %v: %s is not JSON text: %q", l["span_unique_id"], field, s)
+		return
+	}
+	if err := json.Unmarshal([]byte(w), &exp); err != nil {
+		t.Fatalf("bad test JSON %q: %v", w, err)
+	}
+	if !reflect.DeepEqual(got, exp) {
+		t.Errorf("span %v: %s: want %s, got %s", l["span_unique_id"], field, w, s)
+	}
+}
+
+func metaJSON(t *testing.T, l map[string]any, key string) any {
+	t.Helper()
+	s, ok := metadataOf(t, l)[key].(string)
+	if !ok {
+		t.Errorf("span %v: metadata.%s missing (metadata %v)", l["span_unique_id"], key, metadataOf(t, l))
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Errorf("span %v: metadata.%s not JSON: %q", l["span_unique_id"], key, s)
+	}
+	return v
+}
+
+func hasWarning(l map[string]any, sub string) bool {
+	ws, _ := l["warnings"].(string)
+	if ws == "" {
+		if list, ok := l["warnings"].([]any); ok {
+			for _, w := range list {
+				if s, _ := w.(string); strings.Contains(s, sub) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return strings.Contains(ws, sub)
+}
