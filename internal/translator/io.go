@@ -156,6 +156,9 @@ func systemPromptMessage(v *spanView) *Message {
 	if s := v.str("gen_ai.agent.system_prompt"); s != "" {
 		return &Message{Role: "system", Content: v.capContent(s)}
 	}
+	if s := strandsSystemPrompt(v); s != "" {
+		return &Message{Role: "system", Content: v.capContent(s)}
+	}
 	return nil
 }
 

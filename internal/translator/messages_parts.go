@@ -117,10 +117,10 @@ func (c *msgConv) addMapPart(b *msgBuilder, x map[string]any, depth int) {
 	case "reasoning", "thinking", "redacted_thinking":
 		v, _ := mAny(x, "content", "text", "thinking", "reasoning", "summary")
 		c.addReasoning(c.textOf(v))
-	case "tool_call", "tool-call", "tool_use", "function_call", "toolcall":
+	case "tool_call", "tool-call", "tool_use", "function_call", "toolcall", "tooluse":
 		b.toolCalls = append(b.toolCalls, c.toolCallFromMap(x))
-	case "tool_call_response", "tool-result", "tool_result", "function_call_output":
-		id := mStr(x, "id", "toolCallId", "tool_call_id", "tool_use_id", "call_id")
+	case "tool_call_response", "tool-result", "tool_result", "function_call_output", "toolresult":
+		id := mStr(x, "id", "toolCallId", "tool_call_id", "tool_use_id", "call_id", "toolUseId")
 		var res any
 		if v, ok := mAny(x, "response", "result", "output", "content"); ok {
 			res = v
