@@ -185,6 +185,9 @@ func nonModelInput(v *spanView, logType string) (string, bool) {
 		if s, ok := eventAttrContent(v, genai.EventToolMessage, "content"); ok {
 			return s, true
 		}
+		if s, ok := mcpArguments(v); ok {
+			return s, true
+		}
 	}
 	if val, ok := v.get(genai.InputMessages); ok {
 		if msgs := prependSystem(systemPromptMessage(v), messagesFromAny(v, structured(val), "user")); len(msgs) > 0 {

@@ -67,6 +67,7 @@ var logTypeRules = []logTypeRule{
 	{"langfuse", byValue("langfuse.observation.type", langfuseTypes)}, // 2
 	{"traceloop", traceloopLogType},                                   // 3
 	{"openinference", openInferenceLogType},                           // 4
+	{"mcp", mcpLogType},                                               // 4b
 	{"semconv", byValue(genai.OperationName, operationTypes)},         // 5
 	{"openllmetry", byValue("llm.request.type", requestTypes)},        // 6
 	{"langsmith", byValue("langsmith.span.kind", langsmithTypes)},     // 7

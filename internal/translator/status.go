@@ -52,6 +52,12 @@ func applyStatus(v *spanView, sl *SpanLog) {
 			code = n
 		}
 	}
+	// MCP: error.type / rpc.response.status_code hold the JSON-RPC code.
+	if code == 0 && v.has("mcp.method.name") {
+		if code = jsonRPCStatus(errorType); code == 0 {
+			code = jsonRPCStatus(v.str("rpc.response.status_code"))
+		}
+	}
 	if code == 0 {
 		for _, msg := range []string{status.Message(), excMsg} {
 			if m := statusInMessage.FindStringSubmatch(msg); m != nil {
