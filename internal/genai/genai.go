@@ -28,6 +28,10 @@ const (
 	EventContentPrompt     = "gen_ai.content.prompt"
 	EventContentCompletion = "gen_ai.content.completion"
 	EventOperationDetails  = "gen_ai.client.inference.operation.details"
+	// v1.41 events that carry no messages: an evaluation of a call's
+	// output, and an exception of a client operation.
+	EventEvaluationResult   = "gen_ai.evaluation.result"
+	EventOperationException = "gen_ai.client.operation.exception"
 )
 
 // Content attribute keys.

@@ -117,6 +117,7 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 	}
 	applyStatus(v, sl)
 	applyEventMetadata(v)
+	applyEvaluations(v)
 	mcpMetadata(v)
 	applyMetadata(v, resource, scope, oiMeta)
 

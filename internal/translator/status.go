@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/genai"
 )
 
 // statusInMessage finds an HTTP status in messages such as Python SDKs'
@@ -92,12 +94,13 @@ func applyStatus(v *spanView, sl *SpanLog) {
 func validHTTPStatus(n int64) bool { return n >= 100 && n <= 599 }
 
 // lastException returns the type, message and stack trace of the last
-// "exception" event and how many there were.
+// "exception" event (or the GenAI semconv gen_ai.client.operation.exception
+// event, same attributes) and how many there were.
 func lastException(span ptrace.Span) (typ, msg, stack string, count int) {
 	events := span.Events()
 	for i := 0; i < events.Len(); i++ {
 		e := events.At(i)
-		if e.Name() != "exception" {
+		if e.Name() != "exception" && e.Name() != genai.EventOperationException {
 			continue
 		}
 		count++

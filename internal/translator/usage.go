@@ -49,7 +49,7 @@ var (
 		"ai.usage.totalTokens", "gen_ai.client.token.usage"}
 	cacheReadKeys = []string{"gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
 		"llm.token_count.prompt_details.cache_read", "ai.usage.cachedInputTokens", "gen_ai.usage.details.cache_read_tokens"}
-	cacheCreationKeys = []string{"gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
+	cacheCreationKeys = []string{"gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
 		"gen_ai.usage.cache_write_input_tokens", "llm.token_count.prompt_details.cache_write", "gen_ai.usage.details.cache_write_tokens"}
 	reasoningKeys = []string{"gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens",
 		"llm.token_count.completion_details.reasoning", "ai.usage.reasoningTokens"}
@@ -134,6 +134,7 @@ func readUsage(v *spanView) usage {
 			u.cost = someFloat(f)
 		}
 	}
+	semconvCost(v, &u)
 	for _, k := range costKeys {
 		val, ok := v.get(k)
 		if !ok || u.cost.Set {
