@@ -70,6 +70,12 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 		v.setMeta("invocation_parameters", inv)
 	}
 	params := readParams(v, logType, inv, latency)
+	// A time to first chunk exists only for streamed calls: conventions
+	// that have no stream flag (AI SDK v7, some semconv emitters) show
+	// streaming this way.
+	if !params.stream.Set && (v.has("gen_ai.response.time_to_first_chunk") || v.has("gen_ai.client.operation.time_to_first_chunk")) {
+		params.stream = someBool(true)
+	}
 	params.apply(v, sl, modelCall)
 
 	applyContent(v, sl, logType, inv)
