@@ -53,7 +53,8 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 	facts.modelCall = modelCall
 
 	sl.Model = decideModel(v)
-	if canonical := decideProvider(v, sl.Model, modelCall); canonical != "" {
+	canonical := decideProvider(v, sl.Model, modelCall)
+	if canonical != "" {
 		sl.ProviderID = canonical
 		if id, ok := v.providerIDs[canonical]; ok {
 			sl.ProviderID = id
@@ -81,6 +82,7 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 	applyContent(v, sl, logType, inv)
 
 	u := readUsage(v)
+	normaliseAnthropicUsage(v, canonical, &u)
 	agg := readAggregatedUsage(v)
 	if modelCall {
 		sl.PromptTokens, sl.CompletionTokens, sl.TotalRequestTokens = u.prompt, u.completion, u.total
