@@ -105,6 +105,6 @@ func (id identifiers) complete() bool {
 
 // workflowMarkerKeys name the top-most workflow of a trace, in order (§4).
 var workflowMarkerKeys = []string{
-	"traceloop.workflow.name", "gen_ai.workflow.name", "gen_ai.agent.name",
+	"traceloop.workflow.name", "gen_ai.workflow.name", "langfuse.trace.name", "gen_ai.agent.name",
 	"ai.telemetry.functionId", "traceloop.entity.name",
 }

@@ -111,6 +111,10 @@ func (c *msgConv) promptMessages() []Message {
 			return msgs
 		}
 	}
+	// [LF] langfuse.observation.input of a generation.
+	if msgs := c.langfusePrompt(); len(msgs) > 0 {
+		return msgs
+	}
 	// [OI] input.value holding a request body with a messages array.
 	if val, ok := v.peek("input.value"); ok {
 		if m, ok := structured(val).(map[string]any); ok {
@@ -368,6 +372,10 @@ func (c *msgConv) completionMessages() []Message {
 		if msgs := c.fromAny(valueToAny(val), "assistant", 0); len(msgs) > 0 {
 			return msgs
 		}
+	}
+	// [LF] langfuse.observation.output of a generation.
+	if msgs := c.langfuseCompletion(); len(msgs) > 0 {
+		return msgs
 	}
 	if val, ok := v.peek("output.value"); ok {
 		if m, ok := structured(val).(map[string]any); ok {

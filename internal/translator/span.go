@@ -70,7 +70,13 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 	} else {
 		v.setMeta("invocation_parameters", inv)
 	}
+	if inv == nil {
+		inv = langfuseParams(v)
+	}
 	params := readParams(v, logType, inv, latency)
+	if !params.ttft.Set {
+		params.ttft = langfuseTTFT(v, latency)
+	}
 	// A time to first chunk exists only for streamed calls: conventions
 	// that have no stream flag (AI SDK v7, some semconv emitters) show
 	// streaming this way.
@@ -89,7 +95,7 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 		sl.CacheHitTokens, sl.CacheCreationTokns, sl.ReasoningTokens = u.cacheRead, u.cacheCreation, u.reasoning
 		sl.Cost = u.cost
 		facts.usage = u
-		if !u.prompt.Set && !u.completion.Set && span.Status().Code() != ptrace.StatusCodeError {
+		if !u.prompt.Set && !u.completion.Set && span.Status().Code() != ptrace.StatusCodeError && !isLangfuseError(v) {
 			v.warn("model call without token usage")
 		}
 	} else if u.any() || agg != nil {
@@ -127,6 +133,7 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 	applyEventMetadata(v)
 	applyEvaluations(v)
 	mcpMetadata(v)
+	langfuseMetadata(v)
 	applyMetadata(v, resource, scope, oiMeta)
 
 	sl.Warnings = v.warnings
@@ -219,6 +226,11 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 			sl.Output = s
 		}
 		cachedExtractTools(v, sl)
+		if len(sl.Tools) == 0 {
+			if t := langfuseTools(v); t != nil {
+				sl.Tools = normaliseToolList(v, t)
+			}
+		}
 		sl.ToolChoice = extractToolChoice(v)
 		return
 	}

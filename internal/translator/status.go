@@ -17,6 +17,11 @@ import (
 // "Error code: 429 - {...}" (§4 status_code).
 var statusInMessage = regexp.MustCompile(`(?i)(?:error code|status(?: code)?)[: ]+(\d{3})`)
 
+// leadingStatus finds the status that the JS SDKs put first in their error
+// messages ("429 Rate limit reached…"), also as String(err) writes it
+// ("Error: 429 …", "RateLimitError: 429 …"), as Langfuse records it.
+var leadingStatus = regexp.MustCompile(`^(?:[A-Za-z]*Error:\s*)?([1-5]\d\d) `)
+
 // applyStatus fills status_code, error_message and warnings (§5.7).
 func applyStatus(v *spanView, sl *SpanLog) {
 	status := v.span.Status()
@@ -32,7 +37,10 @@ func applyStatus(v *spanView, sl *SpanLog) {
 		v.setMeta("error.type", errorType)
 	}
 
-	if status.Code() != ptrace.StatusCodeError {
+	// Langfuse marks a failed observation by level=ERROR, leaving the OTel
+	// status unset: that is a failed call too.
+	failed := status.Code() == ptrace.StatusCodeError || isLangfuseError(v)
+	if !failed {
 		sl.StatusCode = 200
 		if excCount > 0 {
 			v.warn("exception recorded on non-error span: " + joinNonEmpty(": ", excType, excMsg))
@@ -60,9 +68,17 @@ func applyStatus(v *spanView, sl *SpanLog) {
 			code = jsonRPCStatus(v.str("rpc.response.status_code"))
 		}
 	}
+	lfMsg := ""
+	if isLangfuseError(v) {
+		lfMsg = strings.TrimSpace(v.str("langfuse.observation.status_message"))
+	}
 	if code == 0 {
-		for _, msg := range []string{status.Message(), excMsg} {
-			if m := statusInMessage.FindStringSubmatch(msg); m != nil {
+		for _, msg := range []string{status.Message(), excMsg, lfMsg} {
+			m := statusInMessage.FindStringSubmatch(msg)
+			if m == nil {
+				m = leadingStatus.FindStringSubmatch(msg)
+			}
+			if m != nil {
 				if n, _ := strconv.Atoi(m[1]); validHTTPStatus(int64(n)) {
 					code = n
 					break
@@ -76,6 +92,9 @@ func applyStatus(v *spanView, sl *SpanLog) {
 	sl.StatusCode = code
 
 	msg := strings.TrimSpace(status.Message())
+	if msg == "" {
+		msg = lfMsg
+	}
 	if msg == "" {
 		msg = joinNonEmpty(": ", excType, excMsg)
 	}

@@ -83,17 +83,7 @@ func readUsage(v *spanView) usage {
 		reasoning:     firstCount(v, reasoningKeys),
 	}
 	// Langfuse usage/cost details are JSON objects and win (§4).
-	if m := jsonAttrMap(v, "langfuse.observation.usage_details"); m != nil {
-		if n, ok := anyInt(m["input"]); ok {
-			u.prompt = someInt(n)
-		}
-		if n, ok := anyInt(m["output"]); ok {
-			u.completion = someInt(n)
-		}
-		if n, ok := anyInt(m["total"]); ok {
-			u.total = someInt(n)
-		}
-	}
+	langfuseUsage(v, &u)
 	// Logfire response_data.usage and ADK usage_metadata come last.
 	if m := jsonAttrMap(v, "response_data"); m != nil {
 		if um, ok := m["usage"].(map[string]any); ok {

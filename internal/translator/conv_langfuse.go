@@ -1,0 +1,255 @@
+// Copyright The respanexporter Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Langfuse SDK (Python ≥ 3, JS v4/v5): observation input/output as
+// messages, model parameters, completion start time, level, usage and cost
+// details, trace attributes.
+// docs/conventions.md lists the attributes read and the decisions taken
+// where the references are silent.
+
+// langfusePrompt reads a generation's langfuse.observation.input: the
+// messages sent, as a message list or as the request object {messages,
+// tools, …} that @langfuse/openai records. Nil when it holds no messages
+// (then the input stays the raw observation input).
+func (c *msgConv) langfusePrompt() []Message {
+	v := c.v
+	val, ok := v.peek("langfuse.observation.input")
+	if !ok {
+		return nil
+	}
+	var msgs []Message
+	switch x := structured(val).(type) {
+	case []any:
+		msgs = c.fromList(x, "user", 0)
+	case map[string]any:
+		list, isList := x["messages"].([]any)
+		if !isList {
+			return nil
+		}
+		msgs = c.fromList(list, "user", 0)
+	default:
+		return nil
+	}
+	if len(msgs) > 0 {
+		v.consume("langfuse.observation.input")
+	}
+	return msgs
+}
+
+// langfuseCompletion reads a generation's langfuse.observation.output: an
+// OpenAI message object, a list of messages or output items, or, for a
+// streamed call, the concatenated text, which becomes one assistant message.
+func (c *msgConv) langfuseCompletion() []Message {
+	v := c.v
+	val, ok := v.peek("langfuse.observation.output")
+	if !ok {
+		return nil
+	}
+	var msgs []Message
+	switch x := structured(val).(type) {
+	case string:
+		if isEmptyContent(x) {
+			return nil
+		}
+		msgs = c.emit(nil, Message{Role: "assistant", Content: v.capContent(x)})
+	case []any:
+		msgs = c.fromList(x, "assistant", 0)
+	case map[string]any:
+		msgs = c.fromMap(x, "assistant", 0)
+	}
+	if len(msgs) > 0 {
+		v.consume("langfuse.observation.output")
+	}
+	return msgs
+}
+
+// langfuseTools returns the tools of a {messages, tools} observation input.
+func langfuseTools(v *spanView) any {
+	val, ok := v.peek("langfuse.observation.input")
+	if !ok {
+		return nil
+	}
+	if m, isMap := structured(val).(map[string]any); isMap {
+		return m["tools"]
+	}
+	return nil
+}
+
+// langfuseParams returns langfuse.observation.model.parameters as a map of
+// request parameters (the same shape as OpenInference's invocation
+// parameters); "" values (the JS SDK's response_format placeholder) are
+// dropped.
+func langfuseParams(v *spanView) map[string]any {
+	m := jsonAttrMap(v, "langfuse.observation.model.parameters")
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, x := range m {
+		if s, isStr := x.(string); isStr && s == "" {
+			continue
+		}
+		out[k] = x
+	}
+	return out
+}
+
+// langfuseTTFT returns completion_start_time − span start, in seconds.
+// The JS SDK writes the time JSON-encoded ("\"2026-…Z\""), Python as a bare
+// ISO string; both are accepted. A start time outside the span is ignored.
+func langfuseTTFT(v *spanView, latency float64) OptFloat {
+	s := v.str("langfuse.observation.completion_start_time")
+	if s == "" {
+		return OptFloat{}
+	}
+	if d, ok := decodeJSON(s); ok {
+		if str, isStr := d.(string); isStr {
+			s = str
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		v.warn("langfuse.observation.completion_start_time is not an RFC 3339 time")
+		return OptFloat{}
+	}
+	start := int64(v.span.StartTimestamp())
+	if start <= 0 {
+		return OptFloat{}
+	}
+	ttft := float64(t.UnixNano()-start) / 1e9
+	if ttft < 0 || (latency > 0 && ttft > latency) {
+		return OptFloat{}
+	}
+	return someFloat(ttft)
+}
+
+// isLangfuseError reports a Langfuse observation marked level=ERROR, which
+// the SDK writes on failed calls without touching the OTel status.
+func isLangfuseError(v *spanView) bool {
+	return strings.EqualFold(v.str("langfuse.observation.level"), "ERROR")
+}
+
+// langfuseUsage applies langfuse.observation.usage_details. Langfuse's
+// "input"/"output" may exclude their detail parts (@langfuse/openai
+// subtracts input_cached_tokens from input), so the parts are added back
+// when "total" confirms that reading; cache and reasoning parts are kept.
+func langfuseUsage(v *spanView, u *usage) {
+	m := jsonAttrMap(v, "langfuse.observation.usage_details")
+	if m == nil {
+		return
+	}
+	in, okIn := anyInt(m["input"])
+	out, okOut := anyInt(m["output"])
+	total, okTotal := anyInt(m["total"])
+	var inParts, outParts int64
+	for k, x := range m {
+		n, ok := anyInt(x)
+		if !ok || n < 0 {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(k, "input_") || k == "cache_read_input_tokens" || k == "cache_creation_input_tokens":
+			inParts += n
+		case strings.HasPrefix(k, "output_"):
+			outParts += n
+		}
+	}
+	// The parts are separate from input/output when adding them gives the
+	// total, or when no total says otherwise.
+	separate := !okTotal || in+inParts+out+outParts == total
+	if okTotal && in+out == total && inParts+outParts > 0 {
+		separate = false
+	}
+	if okIn {
+		if separate {
+			in += inParts
+		}
+		u.prompt = someInt(in)
+	}
+	if okOut {
+		if separate {
+			out += outParts
+		}
+		u.completion = someInt(out)
+	}
+	if okTotal {
+		u.total = someInt(total)
+	}
+	for _, k := range []string{"input_cached_tokens", "cache_read_input_tokens", "input_cache_read"} {
+		if n, ok := anyInt(m[k]); ok {
+			u.cacheRead = someInt(n)
+			break
+		}
+	}
+	for _, k := range []string{"cache_creation_input_tokens", "input_cache_creation", "input_cache_write"} {
+		if n, ok := anyInt(m[k]); ok {
+			u.cacheCreation = someInt(n)
+			break
+		}
+	}
+	for _, k := range []string{"output_reasoning_tokens", "output_reasoning"} {
+		if n, ok := anyInt(m[k]); ok && n > 0 {
+			u.reasoning = someInt(n)
+			break
+		}
+	}
+}
+
+// langfuseMetadata gives Langfuse's trace and observation attributes their
+// plain metadata names: tags, the trace's and observation's metadata.*
+// keys, environment, release, the prompt name and version. A WARNING level
+// with a status message becomes a warning.
+func langfuseMetadata(v *spanView) {
+	if !hasLangfuse(v) {
+		return
+	}
+	v.consume("langfuse.trace.name") // the trace's workflow name
+	if val, ok := v.get("langfuse.trace.tags"); ok {
+		v.setMeta("tags", metadataValue(v, val))
+	}
+	for _, p := range []string{"langfuse.observation.metadata.", "langfuse.trace.metadata."} {
+		v.forPrefix(p, func(rest string, val pcommon.Value) {
+			if rest != "" {
+				v.setMeta(rest, metadataValue(v, val))
+			}
+		})
+	}
+	for _, kv := range [...][2]string{
+		{"langfuse.environment", "environment"},
+		{"langfuse.release", "release"},
+		{"langfuse.version", "version"},
+		{"langfuse.observation.prompt.name", "prompt_name"},
+		{"langfuse.observation.prompt.version", "prompt_version"},
+	} {
+		if s := v.str(kv[0]); s != "" {
+			v.setMeta(kv[1], s)
+		}
+	}
+	if strings.EqualFold(v.str("langfuse.observation.level"), "WARNING") {
+		if msg := v.str("langfuse.observation.status_message"); msg != "" {
+			v.warn(v.capContent(msg))
+		}
+	}
+}
+
+// hasLangfuse reports a span written by a Langfuse SDK: it sets the
+// observation type on every span it starts, the trace attributes on the
+// span where they were given.
+func hasLangfuse(v *spanView) bool {
+	for _, k := range [...]string{"langfuse.observation.type", "langfuse.trace.name", "langfuse.trace.tags",
+		"langfuse.environment", "langfuse.release"} {
+		if v.has(k) {
+			return true
+		}
+	}
+	return false
+}
