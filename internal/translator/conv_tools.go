@@ -20,17 +20,17 @@ var toolNameKeys = []string{"gen_ai.tool.name", "tool.name", "ai.toolCall.name",
 // traceloop.entity.name on traceloop.span.kind=tool spans, and the name of
 // a Langfuse tool observation.
 func toolSpanName(v *spanView) string {
-	// Not consumed: the tool's name stays in metadata (tool_name) too, as
-	// it did before span_tools read it.
+	// Nothing is consumed: the names stay in metadata (tool_name,
+	// entity_name) too, as they did before span_tools read them.
 	if name := v.firstString(toolNameKeys...); name != "" {
 		return name
 	}
-	if kind := strings.ToLower(strings.TrimPrefix(v.str("traceloop.span.kind"), "TraceloopSpanKindValues.")); kind == "tool" {
-		return v.str("traceloop.entity.name")
+	if kind := strings.ToLower(strings.TrimPrefix(v.firstString("traceloop.span.kind"), "TraceloopSpanKindValues.")); kind == "tool" {
+		return v.firstString("traceloop.entity.name")
 	}
 	// A Langfuse tool observation is named after its tool (startObservation
 	// takes the name first); it has no other tool attribute.
-	if strings.EqualFold(v.str("langfuse.observation.type"), "tool") {
+	if strings.EqualFold(v.firstString("langfuse.observation.type"), "tool") {
 		return truncateRunes(strings.TrimSpace(v.span.Name()), 256)
 	}
 	return ""
