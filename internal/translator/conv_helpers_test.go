@@ -16,8 +16,8 @@ import (
 // Helpers of the convention tests (conv_*_test.go): spans with a scope,
 // events and status, and wire-field comparisons.
 
-// convSpan is a span for the convention tests: its scope, attributes,
-// events and status.
+// convSpan is a span for table tests (buildTrace's spanSpec is the short
+// form): its scope, attributes, events and status.
 type convSpan struct {
 	id, parent byte
 	scope      string
@@ -48,7 +48,7 @@ func convTrace(t *testing.T, spans ...convSpan) ptrace.Traces {
 			scopes[s.scope] = ss
 		}
 		sp := ss.Spans().AppendEmpty()
-		sp.SetTraceID(pcommon.TraceID{9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9})
+		sp.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
 		sp.SetSpanID(pcommon.SpanID{0, 0, 0, 0, 0, 0, 0, s.id})
 		if s.parent != 0 {
 			sp.SetParentSpanID(pcommon.SpanID{0, 0, 0, 0, 0, 0, 0, s.parent})

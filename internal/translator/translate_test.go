@@ -20,25 +20,11 @@ type spanSpec struct {
 
 func buildTrace(t *testing.T, specs ...spanSpec) ptrace.Traces {
 	t.Helper()
-	td := ptrace.NewTraces()
-	rs := td.ResourceSpans().AppendEmpty()
-	rs.Resource().Attributes().PutStr("service.name", "svc")
-	ss := rs.ScopeSpans().AppendEmpty()
-	for _, s := range specs {
-		sp := ss.Spans().AppendEmpty()
-		sp.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
-		sp.SetSpanID(pcommon.SpanID{0, 0, 0, 0, 0, 0, 0, s.id})
-		if s.parent != 0 {
-			sp.SetParentSpanID(pcommon.SpanID{0, 0, 0, 0, 0, 0, 0, s.parent})
-		}
-		sp.SetName(s.name)
-		sp.SetStartTimestamp(pcommon.Timestamp(1_700_000_000_000_000_000))
-		sp.SetEndTimestamp(pcommon.Timestamp(1_700_000_001_500_000_000))
-		if err := sp.Attributes().FromRaw(s.attrs); err != nil {
-			t.Fatal(err)
-		}
+	spans := make([]convSpan, len(specs))
+	for i, s := range specs {
+		spans[i] = convSpan{id: s.id, parent: s.parent, name: s.name, attrs: s.attrs}
 	}
-	return td
+	return convTrace(t, spans...)
 }
 
 // decodeLogs translates td and decodes the wire JSON by span id.
