@@ -40,8 +40,6 @@ func newTestTelemetry(t testing.TB) *metadata.TelemetryBuilder {
 	return tb
 }
 
-func zapNop() *zap.Logger { return zap.NewNop() }
-
 // BenchmarkTracesPath compares what a ConsumeTraces call costs:
 //
 //   - exporterhelper: the exporter as it was before the logs signal (the
