@@ -6,10 +6,13 @@ package respanexporter
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -82,4 +85,50 @@ func TestRedactionErrorsNeverEchoTheHashKey(t *testing.T) {
 	err := cfg.Redaction.Validate()
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "tiny-key")
+}
+
+// TestPIIRedactionExample loads examples/pii-redaction.yaml's exporter
+// section with the real factory defaults: it validates, turns on every
+// built-in detector in mask mode, and the exporter it configures sends
+// none of the values. (e2e/examples_test.go also runs `otelcol-respan
+// validate` on it with the environment resolved.)
+func TestPIIRedactionExample(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("examples", "pii-redaction.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub("exporters::respan")
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	require.NoError(t, sub.Unmarshal(cfg))
+	// ${env:...} is the collector's to resolve; stand in for it.
+	assert.Equal(t, "${env:RESPAN_API_KEY}", string(cfg.APIKey))
+	srv := newIngestServer(t, nil)
+	cfg.ClientConfig.Endpoint, cfg.APIKey = srv.URL+"/api", testAPIKey
+	require.NoError(t, confmap.Validate(cfg))
+
+	require.True(t, cfg.Redaction.Enabled)
+	for _, name := range redaction.BuiltinNames {
+		assert.Equal(t, redaction.ModeMask, cfg.Redaction.Detectors[name], "detector %s", name)
+	}
+	assert.Len(t, cfg.Redaction.Detectors, len(redaction.BuiltinNames))
+
+	env := newTestEnv(t, cfg)
+	exp, err := newExporter(cfg, env.set)
+	require.NoError(t, err)
+	env.exp.translate = exp.translate
+	td := ptrace.NewTraces()
+	s := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	s.SetTraceID(pcommon.TraceID{9, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	s.SetSpanID(pcommon.SpanID{9, 2, 3, 4, 5, 6, 7, 8})
+	s.SetName("chat gpt-4o")
+	s.Attributes().PutStr("gen_ai.operation.name", "chat")
+	s.Attributes().PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":`+
+		`"bob@example.org +44 20 7946 0958 5500 0055 5555 5559 GB82 WEST 1234 5698 7654 32 2001:db8::7 AKIAIOSFODNN7EXAMPLE"}]}]`)
+	require.NoError(t, env.exp.pushTraces(context.Background(), td))
+	reqs := srv.requests()
+	require.Len(t, reqs, 1)
+	body := string(reqs[0].body)
+	for _, leak := range []string{"bob@example.org", "7946", "5555", "WEST", "2001:db8", "AKIA"} {
+		assert.NotContains(t, body, leak)
+	}
+	assert.Contains(t, body, `[EMAIL] [PHONE] [CARD] [IBAN] [IP] [SECRET]`)
 }

@@ -61,7 +61,7 @@ func TestExamplesValidate(t *testing.T) {
 	for _, f := range files {
 		names = append(names, filepath.Base(f))
 	}
-	for _, want := range []string{"local.yaml", "minimal.yaml", "production.yaml", "redaction.yaml", "tier1-loadbalancer.yaml", "tier2-respan.yaml"} {
+	for _, want := range []string{"local.yaml", "minimal.yaml", "pii-redaction.yaml", "production.yaml", "redaction.yaml", "tier1-loadbalancer.yaml", "tier2-respan.yaml"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("examples/%s is missing", want)
 		}

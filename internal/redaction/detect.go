@@ -397,10 +397,12 @@ func phoneAt(s string, p int) (int, bool) {
 	if plus {
 		p++
 	}
-	var groups [16]uint8
+	// Read the digit groups (a group may be in parentheses) and where each
+	// ends; a phone is the longest run of leading groups that fits a shape,
+	// so a number followed by more digits ("+44 20 7946 0958 5500 …") is
+	// still found.
+	var groups, ends [16]int
 	ng, digits := 0, 0
-	parenFirst := false
-	end := p
 	q := p
 	for ng < len(groups) {
 		paren := q < len(s) && s[q] == '('
@@ -411,62 +413,63 @@ func phoneAt(s string, p int) (int, bool) {
 		if g == q {
 			break
 		}
+		n := g - q
 		if paren {
 			if g >= len(s) || s[g] != ')' {
 				break
 			}
-			if ng == 0 || (ng == 1 && groups[0] == 1) {
-				parenFirst = true
-			}
 			g++
 		}
-		n := g - q
-		if paren {
-			n--
+		if digits += n; digits > 15 && ng > 0 {
+			break
 		}
-		groups[ng] = uint8(min(n, 255))
+		groups[ng], ends[ng] = n, g
 		ng++
-		digits += n
-		end = g
-		if digits > 15 {
-			return 0, false
-		}
 		r := g
-		if r < len(s) && (s[r] == ' ' || s[r] == '-' || s[r] == '.') && !(s[r] == '.' && paren) {
+		if r < len(s) && (s[r] == ' ' || s[r] == '-' || s[r] == '.') {
 			r++
 		}
-		if r < len(s) && r > g && (isDigit(s[r]) || s[r] == '(') {
+		if r < len(s) && (r > g || paren) && (isDigit(s[r]) || s[r] == '(') {
 			q = r
-			continue
-		}
-		if paren && r == g && r < len(s) && isDigit(s[r]) {
-			q = r // "(415)555-2671"
 			continue
 		}
 		break
 	}
-	if ng == 0 || !wordEnd(s, end) || (end < len(s) && (s[end] == '.' || s[end] == '-') && end+1 < len(s) && isDigit(s[end+1])) {
-		return 0, false
+	for k := ng; k > 0; k-- {
+		end := ends[k-1]
+		if !wordEnd(s, end) || (end+1 < len(s) && (s[end] == '.' || s[end] == '-') && isDigit(s[end+1])) {
+			continue
+		}
+		if phoneShape(s, p, plus, groups[:k]) {
+			return end, true
+		}
 	}
-	gs := groups[:ng]
+	return 0, false
+}
+
+// phoneShape reports whether digit groups gs (starting at s[p]) form one of
+// the phone shapes of findPhones.
+func phoneShape(s string, p int, plus bool, gs []int) bool {
+	digits := 0
+	for _, g := range gs {
+		digits += g
+	}
 	switch {
 	case plus:
-		return end, digits >= 8 && digits <= 15 && gs[0] <= 15
+		return digits >= 8 && digits <= 15
 	case s[p] == '0' || (s[p] == '(' && p+1 < len(s) && s[p+1] == '0'):
-		if digits < 10 || digits > 11 || ng < 3 {
-			return 0, false
+		if digits < 10 || digits > 11 || len(gs) < 3 {
+			return false
 		}
 		for _, g := range gs {
 			if g < 2 || g > 4 {
-				return 0, false
+				return false
 			}
 		}
-		return end, true
+		return true
 	default:
-		nanp := (ng == 3 && gs[0] == 3 && gs[1] == 3 && gs[2] == 4) ||
-			(ng == 4 && gs[0] == 1 && s[p] == '1' && gs[1] == 3 && gs[2] == 3 && gs[3] == 4)
-		_ = parenFirst
-		return end, nanp
+		return (len(gs) == 3 && gs[0] == 3 && gs[1] == 3 && gs[2] == 4) ||
+			(len(gs) == 4 && gs[0] == 1 && s[p] == '1' && gs[1] == 3 && gs[2] == 3 && gs[3] == 4)
 	}
 }
 

@@ -371,3 +371,11 @@ func TestDetects(t *testing.T) {
 	var nilR *Redactor
 	assert.False(t, nilR.Detects("alice@example.com"))
 }
+
+func TestPhoneFollowedByOtherNumbers(t *testing.T) {
+	runCases(t, Phone, []dcase{
+		{"+44 20 7946 0958 5500 0055 5555 5559", "[PHONE] 5500 0055 5555 5559"},
+		{"(415) 555-2671 12", "[PHONE] 12"},
+		{"415-555-2671-9999", "415-555-2671-9999"},
+	})
+}
