@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -273,12 +275,8 @@ func reportResult(w io.Writer, res *translator.Result) bool {
 	return dropped > 0 || res.TruncatedFields > 0 || len(res.Problems) > 0
 }
 
-// isTerminal reports whether w is a character device (a terminal).
+// isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -19,64 +18,24 @@ import (
 	"github.com/respanai/respanexporter/examples/traces"
 )
 
-// inputFile is one input of replay or import, decoded.
-type inputFile struct {
-	name     string // as given, "<stdin>", or "example:NAME"
-	traces   ptrace.Traces
-	requests int // OTLP requests in the file
-}
-
-// readInputFiles reads and decodes each name ('-' is stdin, at most once)
-// with the one input reader. It returns the files that decoded and one
-// message per problem.
-func readInputFiles(names []string, stdin io.Reader) ([]inputFile, []string) {
-	if stdinTwice(names) {
-		return nil, []string{"- (standard input) given more than once"}
-	}
-	tds := make([]ptrace.Traces, len(names))
-	for i := range tds {
-		tds[i] = ptrace.NewTraces()
-	}
-	results, err := streamInputs(context.Background(), names, stdin, defaultMaxLineBytes, func(file int, req otlpRequest) error {
-		req.Traces.ResourceSpans().MoveAndAppendTo(tds[file].ResourceSpans())
-		return nil
-	}, nil)
-	if err != nil {
-		return nil, []string{err.Error()}
-	}
-	var files []inputFile
-	var errs []string
-	for i, r := range results {
-		if !r.ok() {
-			errs = append(errs, r.problems()...)
-			continue
-		}
-		files = append(files, inputFile{name: r.name, traces: tds[i], requests: r.requests})
-	}
-	return files, errs
-}
-
-// bundledExamples decodes the example traces of examples/traces.
-func bundledExamples() ([]inputFile, error) {
+// bundledExamples are the example traces of examples/traces.
+func bundledExamples() ([]*replaySource, error) {
 	names, err := fs.Glob(traces.FS, "*.json")
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(names)
-	files := make([]inputFile, 0, len(names))
+	srcs := make([]*replaySource, 0, len(names))
 	for _, n := range names {
-		data, err := fs.ReadFile(traces.FS, n)
-		if err != nil {
-			return nil, err
-		}
-		td := ptrace.NewTraces()
-		reqs, err := decodeOTLPJSON("example:"+n, data, td)
-		if err != nil {
-			return nil, fmt.Errorf("bundled example: %w", err)
-		}
-		files = append(files, inputFile{name: "example:" + path.Base(n), traces: td, requests: reqs})
+		srcs = append(srcs, &replaySource{name: "example:" + path.Base(n), open: func(ctx context.Context) (*openedInput, error) {
+			f, err := traces.FS.Open(n)
+			if err != nil {
+				return nil, fmt.Errorf("bundled example: %w", err)
+			}
+			return &openedInput{name: "example:" + n, r: &ctxReader{ctx: ctx, r: f}, size: -1, stop: func() bool { return f.Close() == nil }}, nil
+		}})
 	}
-	return files, nil
+	return srcs, nil
 }
 
 // chunkTraces splits td into pieces of at most maxSpans spans. Resource
@@ -99,10 +58,7 @@ func chunkTraces(td ptrace.Traces, maxSpans int) []ptrace.Traces {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
-		n := 0
-		for j := 0; j < rs.ScopeSpans().Len(); j++ {
-			n += rs.ScopeSpans().At(j).Spans().Len()
-		}
+		n := resourceSpanCount(rs)
 		if n <= maxSpans {
 			if curSpans+n > maxSpans {
 				flush()
@@ -140,24 +96,24 @@ func chunkTraces(td ptrace.Traces, maxSpans int) []ptrace.Traces {
 	return out
 }
 
-// rebaseTimes shifts every time in td (span start and end, event times) by
-// the same amount so that the latest span end is now; durations and the
-// spacing between spans are kept. Zero timestamps stay zero. It returns
-// the shift.
-func rebaseTimes(td ptrace.Traces, now time.Time) time.Duration {
+// latestTime is the latest span start or end in td (0 when none).
+func latestTime(td ptrace.Traces) uint64 {
 	var latest uint64
 	forEachSpan(td, func(sp ptrace.Span) {
 		latest = max(latest, uint64(sp.EndTimestamp()), uint64(sp.StartTimestamp()))
 	})
-	if latest == 0 {
-		return 0
-	}
-	shift := now.UnixNano() - int64(latest)
+	return latest
+}
+
+// shiftTimes moves every time in td (span start and end, event times) by
+// shift, so that a file's durations and the spacing between its spans are
+// kept. Zero timestamps stay zero.
+func shiftTimes(td ptrace.Traces, shift time.Duration) {
 	move := func(ts pcommon.Timestamp) pcommon.Timestamp {
 		if ts == 0 {
 			return 0
 		}
-		v := int64(ts) + shift
+		v := int64(ts) + int64(shift)
 		if v <= 0 {
 			return 1
 		}
@@ -171,63 +127,78 @@ func rebaseTimes(td ptrace.Traces, now time.Time) time.Duration {
 			ev.SetTimestamp(move(ev.Timestamp()))
 		}
 	})
-	return time.Duration(shift)
 }
 
-// renewIDs gives every trace and span in td fresh random ids, consistently:
-// parents and links that point at spans of td follow them, so the trees are
-// kept. Replaying the same file twice then creates new traces instead of
-// re-sending known ids. Links into traces outside td are left alone.
-func renewIDs(td ptrace.Traces) {
-	traceMap := map[pcommon.TraceID]pcommon.TraceID{}
-	type spanKey struct {
-		t pcommon.TraceID
-		s pcommon.SpanID
+// idRenewer gives every trace and span fresh random ids, consistently over
+// all the requests of one file: parents and links that point at spans of
+// the file follow them, so the trees are kept. Replaying the same file
+// twice then creates new traces instead of re-sending known ids. Links
+// into traces outside the file (known: its trace ids) are left alone.
+type idRenewer struct {
+	known  map[pcommon.TraceID]bool
+	traces map[pcommon.TraceID]pcommon.TraceID
+	spans  map[spanKey]pcommon.SpanID
+}
+
+type spanKey struct {
+	t pcommon.TraceID
+	s pcommon.SpanID
+}
+
+func newIDRenewer(known map[pcommon.TraceID]bool) *idRenewer {
+	return &idRenewer{known: known, traces: map[pcommon.TraceID]pcommon.TraceID{}, spans: map[spanKey]pcommon.SpanID{}}
+}
+
+func (r *idRenewer) trace(old pcommon.TraceID) pcommon.TraceID {
+	if old.IsEmpty() {
+		return old
 	}
-	spanMap := map[spanKey]pcommon.SpanID{}
-	newTrace := func(old pcommon.TraceID) pcommon.TraceID {
-		if old.IsEmpty() {
-			return old
-		}
-		if n, ok := traceMap[old]; ok {
-			return n
-		}
-		var n pcommon.TraceID
-		_, _ = rand.Read(n[:])
-		traceMap[old] = n
+	if n, ok := r.traces[old]; ok {
 		return n
 	}
-	newSpan := func(t pcommon.TraceID, old pcommon.SpanID) pcommon.SpanID {
-		if old.IsEmpty() {
-			return old
-		}
-		k := spanKey{t, old}
-		if n, ok := spanMap[k]; ok {
-			return n
-		}
-		var n pcommon.SpanID
-		_, _ = rand.Read(n[:])
-		spanMap[k] = n
+	var n pcommon.TraceID
+	_, _ = rand.Read(n[:])
+	r.traces[old] = n
+	return n
+}
+
+func (r *idRenewer) span(t pcommon.TraceID, old pcommon.SpanID) pcommon.SpanID {
+	if old.IsEmpty() {
+		return old
+	}
+	k := spanKey{t, old}
+	if n, ok := r.spans[k]; ok {
 		return n
 	}
+	var n pcommon.SpanID
+	_, _ = rand.Read(n[:])
+	r.spans[k] = n
+	return n
+}
+
+func (r *idRenewer) renew(td ptrace.Traces) {
 	forEachSpan(td, func(sp ptrace.Span) {
 		oldTrace := sp.TraceID()
-		sp.SetTraceID(newTrace(oldTrace))
-		sp.SetSpanID(newSpan(oldTrace, sp.SpanID()))
-		sp.SetParentSpanID(newSpan(oldTrace, sp.ParentSpanID()))
-	})
-	// Links follow only into traces of td; links to other traces are kept.
-	forEachSpan(td, func(sp ptrace.Span) {
+		sp.SetTraceID(r.trace(oldTrace))
+		sp.SetSpanID(r.span(oldTrace, sp.SpanID()))
+		sp.SetParentSpanID(r.span(oldTrace, sp.ParentSpanID()))
 		for i := 0; i < sp.Links().Len(); i++ {
 			l := sp.Links().At(i)
-			lt := l.TraceID()
-			if _, ok := traceMap[lt]; !ok {
-				continue
+			if lt := l.TraceID(); r.known[lt] {
+				l.SetTraceID(r.trace(lt))
+				l.SetSpanID(r.span(lt, l.SpanID()))
 			}
-			l.SetTraceID(newTrace(lt))
-			l.SetSpanID(newSpan(lt, l.SpanID()))
 		}
 	})
+}
+
+// resourceSpanCount is the number of spans of one resource group.
+func resourceSpanCount(rs ptrace.ResourceSpans) int {
+	n := 0
+	for j := 0; j < rs.ScopeSpans().Len(); j++ {
+		n += rs.ScopeSpans().At(j).Spans().Len()
+	}
+	return n
 }
 
 func forEachSpan(td ptrace.Traces, f func(ptrace.Span)) {

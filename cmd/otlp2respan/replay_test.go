@@ -15,17 +15,27 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
-// otlpReceiver is a fake OTLP/HTTP traces receiver.
+// otlpReceiver is a fake OTLP/HTTP traces receiver. Like the collector's,
+// it reads protobuf and JSON requests and answers in the request's
+// encoding: errors as a google.rpc.Status, successes as an
+// ExportTraceServiceResponse (with a partial success when rejected > 0).
 type otlpReceiver struct {
 	mu       sync.Mutex
 	got      []ptrace.Traces
-	failNext int // answer 503 to this many requests first
-	status   int // when set, answer this instead of 200
-	body     string
+	failNext int    // answer 503 to this many requests first
+	status   int    // when set, answer this error instead of 200
+	message  string // the error's message
+	rejected int64  // partial success: spans rejected
+	reason   string // partial success: its message
 	requests int
 	paths    []string
+	types    []string
 }
 
 func (rc *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -33,29 +43,60 @@ func (rc *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer rc.mu.Unlock()
 	rc.requests++
 	rc.paths = append(rc.paths, r.URL.Path)
-	if r.URL.Path != "/v1/traces" || r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
+	ct := r.Header.Get("Content-Type")
+	rc.types = append(rc.types, ct)
+	isJSON := ct == "application/json"
+	if r.URL.Path != "/v1/traces" || r.Method != http.MethodPost || (!isJSON && ct != "application/x-protobuf") {
 		http.Error(w, "bad request line", http.StatusNotFound)
 		return
 	}
+	answerError := func(code int, msg string) {
+		st := &spb.Status{Code: 3, Message: msg}
+		var b []byte
+		if isJSON {
+			b, _ = protojson.Marshal(st)
+		} else {
+			b, _ = proto.Marshal(st)
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(code)
+		w.Write(b)
+	}
 	if rc.failNext > 0 {
 		rc.failNext--
-		w.WriteHeader(http.StatusServiceUnavailable)
+		answerError(http.StatusServiceUnavailable, "starting")
 		return
 	}
 	if rc.status != 0 {
-		w.WriteHeader(rc.status)
-		io.WriteString(w, rc.body)
+		answerError(rc.status, rc.message)
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
-	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(body)
+	req := ptraceotlp.NewExportRequest()
+	var err error
+	if isJSON {
+		err = req.UnmarshalJSON(body)
+	} else {
+		err = req.UnmarshalProto(body)
+	}
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		answerError(http.StatusBadRequest, err.Error())
 		return
 	}
-	rc.got = append(rc.got, td)
-	w.Header().Set("Content-Type", "application/json")
-	io.WriteString(w, rc.body)
+	rc.got = append(rc.got, req.Traces())
+	resp := ptraceotlp.NewExportResponse()
+	if rc.rejected > 0 {
+		resp.PartialSuccess().SetRejectedSpans(rc.rejected)
+		resp.PartialSuccess().SetErrorMessage(rc.reason)
+	}
+	var b []byte
+	if isJSON {
+		b, _ = resp.MarshalJSON()
+	} else {
+		b, _ = resp.MarshalProto()
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Write(b)
 }
 
 func (rc *otlpReceiver) traces() []ptrace.Traces {
@@ -147,9 +188,13 @@ func TestReplayKeepsTimesAndRenewsIDs(t *testing.T) {
 		t.Fatalf("-now=false: exit %d, end %v want %v\n%s", r.code, latestEnd(rc.traces()[0]), latestEnd(orig), r.stderr)
 	}
 
-	r = replayCLI(t, time.Now(), "-endpoint", srv.URL, "-now=false", "-new-ids", f)
+	r = replayCLI(t, time.Now(), "-endpoint", srv.URL, "-now=false", "-new-ids", "-encoding", "json", f)
 	if r.code != exitOK {
 		t.Fatalf("-new-ids: exit %d\n%s", r.code, r.stderr)
+	}
+	// Sent by the collector's otlphttp exporter: protobuf by default.
+	if rc.types[0] != "application/x-protobuf" || rc.types[1] != "application/json" {
+		t.Errorf("content types %v, want protobuf then (-encoding json) JSON", rc.types)
 	}
 	td := rc.traces()[1]
 	ids := map[string]bool{}
@@ -178,7 +223,7 @@ func TestReplayKeepsTimesAndRenewsIDs(t *testing.T) {
 }
 
 func TestReplayBundledExamples(t *testing.T) {
-	rc := &otlpReceiver{body: `{"partialSuccess":{}}`}
+	rc := &otlpReceiver{}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	now := time.Now().UTC().Truncate(time.Second)
@@ -211,16 +256,16 @@ func TestReplayFailures(t *testing.T) {
 	f := writeFile(t, "a.json", marshal(t, buildTraces(1)))
 
 	// A permanent error is reported at once, with the receiver's words.
-	rc := &otlpReceiver{status: http.StatusBadRequest, body: "unknown field \"foo\""}
+	rc := &otlpReceiver{status: http.StatusBadRequest, message: "unknown field \"foo\""}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	r := replayCLI(t, time.Now(), "-endpoint", srv.URL, f)
-	if r.code != exitError || !strings.Contains(r.stderr, "a.json: HTTP 400 Bad Request: unknown field") || rc.requests != 1 {
+	if r.code != exitError || !strings.Contains(r.stderr, "a.json: request to "+srv.URL+"/v1/traces responded with HTTP Status Code 400, Message=unknown field") || rc.requests != 1 {
 		t.Fatalf("400: exit %d, %d requests\n%s", r.code, rc.requests, r.stderr)
 	}
 
 	// Partial success counts as a failure.
-	rc2 := &otlpReceiver{body: `{"partialSuccess":{"rejectedSpans":"2","errorMessage":"bad spans"}}`}
+	rc2 := &otlpReceiver{rejected: 2, reason: "bad spans"}
 	srv2 := httptest.NewServer(rc2)
 	defer srv2.Close()
 	r = replayCLI(t, time.Now(), "-endpoint", srv2.URL, f)
@@ -234,10 +279,10 @@ func TestReplayFailures(t *testing.T) {
 	dead.Close()
 	start := time.Now()
 	r = replayCLI(t, time.Now(), "-endpoint", deadURL, "-wait", "600ms", f)
-	if r.code != exitError || !strings.Contains(r.stderr, "gave up after 600ms") || !strings.Contains(r.stderr, "cannot connect") {
+	if r.code != exitError || !strings.Contains(r.stderr, "gave up retrying within -wait 600ms") || !strings.Contains(r.stderr, "cannot connect") {
 		t.Fatalf("dead: exit %d\n%s", r.code, r.stderr)
 	}
-	if el := time.Since(start); el < 300*time.Millisecond || el > 5*time.Second {
+	if el := time.Since(start); el < 200*time.Millisecond || el > 5*time.Second { // retried at least once
 		t.Errorf("waited %v", el)
 	}
 
