@@ -17,8 +17,8 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/respanai/respanexporter/internal/assembly"
 	"github.com/respanai/respanexporter/internal/delivery"
-	"github.com/respanai/respanexporter/internal/join"
 	"github.com/respanai/respanexporter/internal/redaction"
 	"github.com/respanai/respanexporter/internal/translator"
 )
@@ -64,7 +64,9 @@ type Config struct {
 	DedupeNestedUsage bool `mapstructure:"dedupe_nested_usage"`
 
 	// PropagateIdentifiers copies customer/thread/trace-group identifiers and
-	// the workflow name from ancestor spans of the same batch.
+	// the workflow name from ancestor spans of the same trace (the whole trace
+	// when the assembly stage waits for traces; otherwise the batch plus what
+	// the late-span memory remembers).
 	PropagateIdentifiers bool `mapstructure:"propagate_identifiers"`
 
 	// ProviderIDs maps a canonical provider name (gen_ai.provider.name /
@@ -90,15 +92,23 @@ type Config struct {
 	// translator has normalised every convention's messages and before they
 	// are encoded. Off by default.
 	Redaction RedactionConfig `mapstructure:"redaction"`
+	// Assembly holds the spans of a trace together until the trace is
+	// complete, so identifiers, workflow names and usage de-duplication see
+	// the whole trace (docs/assembly.md).
+	Assembly AssemblyConfig `mapstructure:"assembly"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
 
 // LogsJoinConfig configures the join of gen-AI content log records onto
-// their spans (internal/join); the alias keeps it nameable by users of this
+// their spans (internal/assembly); the alias keeps it nameable by users of this
 // package.
-type LogsJoinConfig = join.Config
+type LogsJoinConfig = assembly.JoinConfig
+
+// AssemblyConfig configures the assembly stage (internal/assembly): spans
+// of a trace wait for each other before the sending queue.
+type AssemblyConfig = assembly.Config
 
 // RedactionConfig is the redaction section (internal/redaction); the
 // collector validates it through its own Validate, prefixing "redaction: ".

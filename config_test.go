@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/respanai/respanexporter/internal/assembly"
 	"github.com/respanai/respanexporter/internal/metadata"
 	"github.com/respanai/respanexporter/internal/redaction"
 	"github.com/respanai/respanexporter/internal/translator"
@@ -75,13 +76,22 @@ func TestCreateDefaultConfig(t *testing.T) {
 	require.NoError(t, q.Validate())
 	require.NoError(t, b.Validate())
 
-	// The logs join: one SDK span-export delay, bounded like the queue.
+	// The logs join: one SDK span-export delay; its bounds are the
+	// assembly stage's (the deprecated logs_join ones are unset).
 	assert.Equal(t, LogsJoinConfig{
 		Window:          5 * time.Second,
 		MaxCallDuration: 5 * time.Minute,
-		MaxSpans:        20000,
-		MaxBytes:        64 << 20,
 	}, cfg.LogsJoin)
+	// The assembly stage: traces wait, bounded like the queue.
+	assert.True(t, cfg.Assembly.WaitForTraces)
+	assert.Equal(t, 2*time.Second, cfg.Assembly.RootGrace)
+	assert.Equal(t, time.Minute, cfg.Assembly.MaxWait)
+	assert.Equal(t, 20000, cfg.Assembly.MaxSpans)
+	assert.Equal(t, 20000, cfg.Assembly.MaxTraces)
+	assert.Equal(t, int64(128<<20), cfg.Assembly.MaxBytes)
+	assert.Equal(t, 50000, cfg.Assembly.LateSpanMemory.MaxSpans)
+	assert.Equal(t, 10*time.Minute, cfg.Assembly.LateSpanMemory.TTL)
+	assert.Nil(t, cfg.Assembly.Storage)
 
 	// The only thing a default config lacks is the key.
 	err := confmap.Validate(cfg)
@@ -124,6 +134,7 @@ func TestLoadConfigFull(t *testing.T) {
 	retry.MaxInterval = 10 * time.Second
 	retry.MaxElapsedTime = time.Minute
 
+	storageID := component.MustNewIDWithName("file_storage", "assembly")
 	want := &Config{
 		ClientConfig:         client,
 		TracesEndpoint:       "https://api.keywordsai.co/api/traces/ingest/",
@@ -161,6 +172,19 @@ func TestLoadConfigFull(t *testing.T) {
 			KeepRoles:       []string{"user", "assistant", "tool"},
 			ToolDefinitions: true,
 			MetadataValues:  true,
+		},
+		Assembly: AssemblyConfig{
+			WaitForTraces: false,
+			RootGrace:     500 * time.Millisecond,
+			MaxWait:       30 * time.Second,
+			MaxTraces:     1000,
+			MaxSpans:      5000,
+			MaxBytes:      16 << 20,
+			LateSpanMemory: assembly.MemoryConfig{
+				MaxSpans: 1000,
+				TTL:      time.Minute,
+			},
+			Storage: &storageID,
 		},
 	}
 	assert.Equal(t, want, cfg)
@@ -229,7 +253,8 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"batch_min_over_max", "sending_queue: batch: `max_size` (100) must be greater or equal to `min_size` (5000)"},
 		{"logs_join_zero_window", "logs_join: window must be positive, got 0s"},
 		{"logs_join_call_shorter_than_window", "logs_join: max_call_duration (5s) must be at least window (10s)"},
-		{"logs_join_bad_bounds", "logs_join: max_spans must be positive, got 0\nmax_bytes must be positive, got -1"},
+		{"logs_join_bad_bounds", "logs_join: max_spans (deprecated, use assembly.max_spans) must not be negative, got -1\nmax_bytes (deprecated, use assembly.max_bytes) must not be negative, got -1"},
+		{"assembly_bad", "assembly: max_wait (5s) must be at least root_grace (10s)\nmax_traces must be positive, got 0\nmax_spans must be positive, got 0\nmax_bytes must be positive, got 0\nlate_span_memory::ttl must be positive, got 0s"},
 		{"redaction_unknown_detector", `redaction: detectors: unknown detector "ssn" (built-in detectors: card, email, iban, ip, phone, secret; use patterns for your own)`},
 		{"redaction_bad_mode", `redaction: detectors: email: mode must be mask, hash, drop or off; got "blur"`},
 		{"redaction_bad_regex", "redaction: pattern \"employee_id\": invalid RE2 regular expression: error parsing regexp: missing closing ): `EMP-([0-9]{6}`"},

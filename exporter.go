@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 
@@ -17,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/respanai/respanexporter/internal/assembly"
 	"github.com/respanai/respanexporter/internal/delivery"
 	"github.com/respanai/respanexporter/internal/metadata"
 	"github.com/respanai/respanexporter/internal/redaction"
@@ -27,6 +29,11 @@ type respanExporter struct {
 	cfg       *Config
 	url       string
 	translate func(ptrace.Traces) *translator.Result
+	// withFact is TranslateWith: with the late-span memory (nil: none),
+	// batches are translated with the remembered facts of their traces'
+	// earlier spans, and what they establish is remembered.
+	withFact  func(ptrace.Traces, translator.PriorFacts) *translator.Result
+	memory    atomic.Pointer[assembly.Memory]
 	settings  component.TelemetrySettings
 	logger    *zap.Logger
 	telemetry *telemetry
@@ -34,6 +41,29 @@ type respanExporter struct {
 	// exists only once the host's extensions are known (start).
 	delivery delivery.Settings
 	sender   *delivery.Sender
+}
+
+// setMemory connects the late-span memory (before the first push).
+func (e *respanExporter) setMemory(m *assembly.Memory) {
+	if m != nil {
+		e.memory.Store(m)
+	}
+}
+
+// translateBatch translates td, linked to the remembered facts of its
+// traces when the late-span memory is on.
+func (e *respanExporter) translateBatch(ctx context.Context, td ptrace.Traces) *translator.Result {
+	m := e.memory.Load()
+	if m == nil {
+		return e.translate(td)
+	}
+	res := e.withFact(td, m.Facts)
+	m.Remember(res.Facts)
+	res.Facts = nil
+	if res.FromPrior > 0 {
+		e.telemetry.tb.ExporterRespanAssemblyLateSpans.Add(ctx, int64(res.FromPrior))
+	}
+	return res
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*respanExporter, error) {
@@ -51,10 +81,12 @@ func newExporter(cfg *Config, set exporter.Settings) (*respanExporter, error) {
 		return nil, fmt.Errorf("respan: redaction: %w", err)
 	}
 	tel := &telemetry{tb: tb, logger: set.Logger}
+	tr := translator.New(opts)
 	e := &respanExporter{
 		cfg:       cfg,
 		url:       target,
-		translate: translator.New(opts).Translate,
+		translate: tr.Translate,
+		withFact:  tr.TranslateWith,
 		settings:  set.TelemetrySettings,
 		logger:    set.Logger,
 		telemetry: tel,
@@ -116,7 +148,7 @@ func (e *respanExporter) shutdown(context.Context) error {
 //   - consumererror.NewPermanent: some spans were rejected or too large and
 //     everything else was delivered.
 func (e *respanExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
-	res := e.translate(td)
+	res := e.translateBatch(ctx, td)
 	e.telemetry.recordTranslation(ctx, res)
 	if len(res.Logs) == 0 {
 		return nil

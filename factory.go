@@ -20,8 +20,8 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/respanai/respanexporter/internal/assembly"
 	"github.com/respanai/respanexporter/internal/delivery"
-	"github.com/respanai/respanexporter/internal/join"
 	"github.com/respanai/respanexporter/internal/metadata"
 	"github.com/respanai/respanexporter/internal/translator"
 )
@@ -65,7 +65,7 @@ func NewFactory() exporter.Factory {
 		createDefaultConfig,
 		exporter.WithTraces(createTraces, metadata.TracesStability),
 		// The logs signal carries gen-AI content records to join onto the
-		// spans of the same instance (internal/join, shared.go).
+		// spans of the same instance (internal/assembly, shared.go).
 		exporter.WithLogs(createLogs, metadata.LogsStability),
 	)
 }
@@ -92,7 +92,8 @@ func createDefaultConfig() component.Config {
 		},
 		QueueConfig: createDefaultQueueConfig(),
 		RetryConfig: configretry.NewDefaultBackOffConfig(),
-		LogsJoin:    join.DefaultConfig(queueSize),
+		LogsJoin:    assembly.DefaultJoinConfig(),
+		Assembly:    assembly.DefaultConfig(queueSize),
 	}
 }
 
@@ -130,19 +131,23 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 			return nil, err
 		}
 	}
+	// The assembly stage's own telemetry (shared.go keeps one per instance).
+	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
 	// Shared with the logs component of the same config (shared.go).
-	return sharedExporters.attachTraces(rCfg, te, direct, set.Logger), nil
+	return sharedExporters.attachTraces(rCfg, set.ID, te, direct, exp, tel, set.Logger), nil
 }
 
 // createLogs returns the logs side of the shared instance: it feeds the
-// logs join and sends nothing itself. The join's telemetry is built from
-// the logs pipeline's settings.
+// logs join of the assembly stage and sends nothing itself.
 func createLogs(_ context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
 	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
-	return sharedExporters.attachLogs(cfg.(*Config), tel, set.Logger), nil
+	return sharedExporters.attachLogs(cfg.(*Config), set.ID, tel, set.Logger), nil
 }
 
 // wrapExporter puts exp behind the exporterhelper (queue, batching, retry).

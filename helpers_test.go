@@ -195,11 +195,14 @@ func sinkIDs(s *sink.Server) []string {
 	return out
 }
 
-// testConfig is a valid config pointing at url with the test key.
+// testConfig is a valid config pointing at url with the test key. Trace
+// waiting is off: these tests are about sending what arrives; the
+// assembly stage has its own tests (internal/assembly, assembly_test.go).
 func testConfig(url string) *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.ClientConfig.Endpoint = url + "/api"
 	cfg.APIKey = testAPIKey
+	cfg.Assembly.WaitForTraces = false
 	return cfg
 }
 

@@ -6,6 +6,7 @@ package respanexporter // import "github.com/respanai/respanexporter"
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -13,11 +14,12 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
-	"github.com/respanai/respanexporter/internal/join"
+	"github.com/respanai/respanexporter/internal/assembly"
 	"github.com/respanai/respanexporter/internal/metadata"
 )
 
@@ -28,8 +30,8 @@ import (
 // receiver does (the collector's sharedcomponent package is internal to the
 // core module and cannot be imported). A new config (a reload) gets a new
 // instance. Start and Shutdown are reference-counted: the first Start
-// starts it, the last Shutdown stops it, after flushing the logs join into
-// a sending queue that is still running.
+// starts it, the last Shutdown stops it, after flushing the assembly stage
+// into a sending queue that is still running.
 
 var sharedExporters = &sharedMap{m: map[*Config]*sharedExporter{}}
 
@@ -47,12 +49,15 @@ type sharedExporter struct {
 	// traces is the exporterhelper (queue, retry, sending); nil while no
 	// traces pipeline uses this exporter.
 	traces atomic.Pointer[exporter.Traces]
-	// join is non-nil once a logs pipeline feeds this exporter; the traces
-	// path checks it with one atomic load, so without a logs pipeline
-	// nothing waits and nothing else is done.
-	join    atomic.Pointer[join.Join]
-	joinTel *metadata.TelemetryBuilder
-	logger  *zap.Logger
+	// hasLogs: a logs component was created for this instance.
+	hasLogs bool
+	// stage is the assembly stage (internal/assembly), created with the
+	// first component; the traces path goes through it when it is active
+	// (trace waiting on, or a logs pipeline feeding the join) and straight
+	// to the exporterhelper otherwise, at the cost of one atomic load.
+	stage    atomic.Pointer[assembly.Stage]
+	stageTel *metadata.TelemetryBuilder
+	logger   *zap.Logger
 	// queue is what the sending queue holds at most (queueCap, in the unit
 	// of queueSizer); queueCap is 0 without a queue or with the requests
 	// sizer, where any request fits.
@@ -61,6 +66,10 @@ type sharedExporter struct {
 	// direct is the same push and retries without a queue, for requests
 	// larger than the queue (see enqueue).
 	direct exporter.Traces
+	// id is the exporter's component id (the storage client's owner);
+	// storage is the stage's client, closed at the last Shutdown.
+	id      component.ID
+	storage storage.Client
 
 	mu       sync.Mutex // guards the lifecycle below
 	started  bool
@@ -73,7 +82,7 @@ type sharedExporter struct {
 // object, e.g. in tests). Called with m.mu held.
 func (m *sharedMap) slot(cfg *Config, traces bool) *sharedExporter {
 	s := m.m[cfg]
-	if s == nil || (traces && s.traces.Load() != nil) || (!traces && s.join.Load() != nil) {
+	if s == nil || (traces && s.traces.Load() != nil) || (!traces && s.hasLogs) {
 		s = &sharedExporter{parent: m, cfg: cfg}
 		m.m[cfg] = s
 	}
@@ -81,41 +90,91 @@ func (m *sharedMap) slot(cfg *Config, traces bool) *sharedExporter {
 	return s
 }
 
-// attachTraces registers the traces component (te, the exporterhelper, and
+// ensureStage creates the stage with the first component's telemetry.
+// Called with m.mu held.
+func (s *sharedExporter) ensureStage(tel *metadata.TelemetryBuilder, logger *zap.Logger) *assembly.Stage {
+	if st := s.stage.Load(); st != nil {
+		return st
+	}
+	st := assembly.New(s.cfg.Assembly, s.cfg.LogsJoin, s.forward, tel, logger)
+	s.stageTel = tel
+	s.stage.Store(st)
+	return st
+}
+
+// attachTraces registers the traces component (te, the exporterhelper,
+// whose pushTraces translates with the stage's late-span memory, and
 // direct, the same without a queue; may be nil).
-func (m *sharedMap) attachTraces(cfg *Config, te, direct exporter.Traces, logger *zap.Logger) exporter.Traces {
+func (m *sharedMap) attachTraces(cfg *Config, id component.ID, te, direct exporter.Traces, exp *respanExporter, tel *metadata.TelemetryBuilder, logger *zap.Logger) exporter.Traces {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.slot(cfg, true)
+	s.id = id
 	s.traces.Store(&te)
 	s.direct = direct
 	s.logger = logger
 	if q := cfg.QueueConfig.Get(); q != nil && q.Sizer != exporterhelper.RequestSizerTypeRequests {
 		s.queueCap, s.queueSizer = q.QueueSize, q.Sizer
 	}
+	st := s.ensureStage(tel, logger)
+	if s.stageTel != tel {
+		tel.Shutdown() // the stage records with the first component's builder
+	}
+	exp.setMemory(st.Memory())
 	return &tracesSide{s: s, te: te}
 }
 
-// attachLogs registers the logs component and creates the join.
-func (m *sharedMap) attachLogs(cfg *Config, tel *metadata.TelemetryBuilder, logger *zap.Logger) exporter.Logs {
+// attachLogs registers the logs component: from now on model calls wait
+// for their content records.
+func (m *sharedMap) attachLogs(cfg *Config, id component.ID, tel *metadata.TelemetryBuilder, logger *zap.Logger) exporter.Logs {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.slot(cfg, false)
+	s.id = id
+	s.hasLogs = true
 	if s.logger == nil {
 		s.logger = logger
 	}
-	j := join.New(cfg.LogsJoin, s.forward, tel, logger)
-	s.joinTel = tel
-	s.join.Store(j)
+	st := s.ensureStage(tel, logger)
+	if s.stageTel != tel {
+		tel.Shutdown() // the stage records with the first component's builder
+	}
+	st.EnableLogs()
 	s.mu.Lock()
 	if s.started {
-		j.Start() // the traces side started first (hosts other than the collector)
+		st.Start() // the traces side started first (hosts other than the collector)
 	}
 	s.mu.Unlock()
-	return &logsSide{s: s, j: j}
+	return &logsSide{s: s, st: st}
 }
 
-// forward hands spans released by the join to the sending queue.
+// storageID is the storage extension of the stage: its own setting, else
+// the sending queue's.
+func (s *sharedExporter) storageID() *component.ID {
+	if id := s.cfg.Assembly.Storage; id != nil {
+		return id
+	}
+	if s.cfg.QueueConfig.HasValue() {
+		return s.cfg.QueueConfig.Get().StorageID
+	}
+	return nil
+}
+
+// stageStorage returns the stage's client of storage extension id
+// ("assembly", next to the sending queue's "traces").
+func stageStorage(ctx context.Context, host component.Host, id, owner component.ID) (storage.Client, error) {
+	ext, ok := host.GetExtensions()[id]
+	if !ok {
+		return nil, errors.New("no such extension")
+	}
+	se, ok := ext.(storage.Extension)
+	if !ok {
+		return nil, errors.New("not a storage extension")
+	}
+	return se.GetClient(ctx, component.KindExporter, owner, "assembly")
+}
+
+// forward hands spans released by the stage to the sending queue.
 func (s *sharedExporter) forward(ctx context.Context, td ptrace.Traces) error {
 	if te := s.traces.Load(); te != nil {
 		return s.enqueue(ctx, *te, td)
@@ -170,24 +229,44 @@ func (s *sharedExporter) start(ctx context.Context, host component.Host) error {
 			}
 		}
 	}
-	if j := s.join.Load(); j != nil {
-		if te == nil {
-			s.logger.Warn("The Respan exporter is in a logs pipeline but in no traces pipeline: " +
-				"gen-AI content log records have no spans to join and are dropped (counted)")
-		} else {
-			jc := j.Config()
-			s.logger.Info("Joining gen-AI content log records onto their spans",
-				zap.Duration("window", jc.Window),
-				zap.Duration("max_call_duration", jc.MaxCallDuration),
-				zap.Int("max_spans", jc.MaxSpans),
-				zap.Int64("max_bytes", jc.MaxBytes))
-		}
-		j.Start()
+	st := s.stage.Load()
+	if st == nil {
+		return nil
 	}
+	ac, jc := st.Config()
+	if st.Active() && te != nil {
+		if sid := s.storageID(); sid != nil {
+			client, err := stageStorage(ctx, host, *sid, s.id)
+			if err == nil {
+				err = st.Restore(ctx, client)
+			}
+			if err != nil {
+				s.startErr = fmt.Errorf("respan: assembly storage %q: %w", sid.String(), err)
+				return s.startErr
+			}
+			s.storage = client
+		}
+	}
+	if s.hasLogs && te == nil {
+		s.logger.Warn("The Respan exporter is in a logs pipeline but in no traces pipeline: " +
+			"gen-AI content log records have no spans to join and are dropped (counted)")
+	}
+	if st.Active() && te != nil {
+		s.logger.Info("Assembly stage: spans wait for their trace and model calls for their content before the sending queue",
+			zap.Bool("wait_for_traces", ac.WaitForTraces),
+			zap.Duration("root_grace", ac.RootGrace),
+			zap.Duration("max_wait", ac.MaxWait),
+			zap.Bool("logs_join", s.hasLogs),
+			zap.Duration("logs_join_window", jc.Window),
+			zap.Int("max_traces", ac.MaxTraces),
+			zap.Int("max_spans", ac.MaxSpans),
+			zap.Int64("max_bytes", ac.MaxBytes))
+	}
+	st.Start()
 	return nil
 }
 
-// release drops one reference; the last one flushes the join into the
+// release drops one reference; the last one flushes the stage into the
 // sending queue and then shuts the queue down (which drains it).
 func (s *sharedExporter) release(ctx context.Context) error {
 	m := s.parent
@@ -202,9 +281,12 @@ func (s *sharedExporter) release(ctx context.Context) error {
 		return nil
 	}
 	var errs []error
-	if j := s.join.Load(); j != nil {
-		errs = append(errs, j.Shutdown(ctx))
-		s.joinTel.Shutdown()
+	if st := s.stage.Load(); st != nil {
+		errs = append(errs, st.Shutdown(ctx))
+		s.stageTel.Shutdown()
+	}
+	if s.storage != nil {
+		errs = append(errs, s.storage.Close(ctx))
 	}
 	if s.direct != nil {
 		errs = append(errs, s.direct.Shutdown(ctx))
@@ -236,11 +318,11 @@ func (t *tracesSide) Capabilities() consumer.Capabilities {
 }
 
 // ConsumeTraces costs one atomic load and a span count more than the
-// exporterhelper alone when no logs pipeline feeds the exporter
-// (BenchmarkTracesPath); with the bytes sizer, also a proto size.
+// exporterhelper alone when the stage is inactive (BenchmarkTracesPath);
+// with the bytes sizer, also a proto size.
 func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	if j := t.s.join.Load(); j != nil {
-		return j.ConsumeTraces(ctx, td)
+	if st := t.s.stage.Load(); st != nil && st.Active() {
+		return st.ConsumeTraces(ctx, td)
 	}
 	return t.s.enqueue(ctx, t.te, td)
 }
@@ -248,7 +330,7 @@ func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 // logsSide is the component the logs pipeline sees.
 type logsSide struct {
 	s    *sharedExporter
-	j    *join.Join
+	st   *assembly.Stage
 	once sync.Once
 }
 
@@ -268,6 +350,6 @@ func (l *logsSide) Capabilities() consumer.Capabilities {
 // ConsumeLogs never fails: content records are joined or counted, other
 // records are counted and ignored, none is retried.
 func (l *logsSide) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	l.j.ConsumeLogs(ctx, ld)
+	l.st.ConsumeLogs(ctx, ld)
 	return nil
 }

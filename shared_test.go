@@ -55,21 +55,24 @@ func newTestTelemetry(t testing.TB) *metadata.TelemetryBuilder {
 // and the queue is off, so the numbers are the path's own cost. 100 spans
 // per batch.
 func BenchmarkTracesPath(b *testing.B) {
-	newHelper := func(b *testing.B) (*Config, *testEnvB) {
+	newHelperWait := func(b *testing.B, wait bool) (*Config, *testEnvB) {
 		cfg := testConfig("http://localhost")
 		cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
-		cfg.LogsJoin.MaxSpans = 1000
+		cfg.Assembly.MaxSpans = 1000
+		cfg.Assembly.WaitForTraces = wait
 		tt := componenttest.NewTelemetry()
 		b.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
 		set := metadatatest.NewSettings(tt)
 		exp, err := newExporter(cfg, set)
 		require.NoError(b, err)
 		exp.translate = func(ptrace.Traces) *translator.Result { return &translator.Result{} }
+		exp.withFact = func(ptrace.Traces, translator.PriorFacts) *translator.Result { return &translator.Result{} }
 		te, err := wrapExporter(context.Background(), set, exp)
 		require.NoError(b, err)
 		require.NoError(b, te.Start(context.Background(), componenttest.NewNopHost()))
-		return cfg, &testEnvB{te: te}
+		return cfg, &testEnvB{te: te, exp: exp}
 	}
+	newHelper := func(b *testing.B) (*Config, *testEnvB) { return newHelperWait(b, false) }
 	run := func(b *testing.B, consume func(context.Context, ptrace.Traces) error, td ptrace.Traces) {
 		// Held spans need fresh ids each time (a span that already waits
 		// passes as a duplicate); renumbering 100 ids is in the loop for
@@ -103,14 +106,22 @@ func BenchmarkTracesPath(b *testing.B) {
 	})
 	b.Run("no_logs_pipeline", func(b *testing.B) {
 		cfg, h := newHelper(b)
-		side := sharedExporters.attachTraces(cfg, h.te, nil, zap.NewNop())
+		side := sharedExporters.attachTraces(cfg, component.MustNewID("respan"), h.te, nil, h.exp, newTestTelemetry(b), zap.NewNop())
+		defer func() { require.NoError(b, side.Shutdown(context.Background())) }()
+		run(b, side.ConsumeTraces, makeTraces(1, 1, 100))
+	})
+	b.Run("trace_waiting", func(b *testing.B) {
+		// Every span is copied into its trace's group; the span bound
+		// releases the oldest traces (100 spans a batch, 1000 held).
+		cfg, h := newHelperWait(b, true)
+		side := sharedExporters.attachTraces(cfg, component.MustNewID("respan"), h.te, nil, h.exp, newTestTelemetry(b), zap.NewNop())
 		defer func() { require.NoError(b, side.Shutdown(context.Background())) }()
 		run(b, side.ConsumeTraces, makeTraces(1, 1, 100))
 	})
 	withLogs := func(b *testing.B, td ptrace.Traces) {
 		cfg, h := newHelper(b)
-		side := sharedExporters.attachTraces(cfg, h.te, nil, zap.NewNop())
-		ls := sharedExporters.attachLogs(cfg, newTestTelemetry(b), zap.NewNop())
+		side := sharedExporters.attachTraces(cfg, component.MustNewID("respan"), h.te, nil, h.exp, newTestTelemetry(b), zap.NewNop())
+		ls := sharedExporters.attachLogs(cfg, component.MustNewID("respan"), newTestTelemetry(b), zap.NewNop())
 		defer func() {
 			require.NoError(b, side.Shutdown(context.Background()))
 			require.NoError(b, ls.Shutdown(context.Background()))
@@ -154,7 +165,8 @@ func (n *nopTraces) ConsumeTraces(context.Context, ptrace.Traces) error {
 }
 
 type testEnvB struct {
-	te exporter.Traces
+	te  exporter.Traces
+	exp *respanExporter
 }
 
 // manyChatSpans returns n content-less chat spans (ids 1..n) in one batch:
@@ -229,7 +241,7 @@ func TestNoLogsPipelineNothingWaits(t *testing.T) {
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	te, err := NewFactory().CreateTraces(context.Background(), newTestEnv(t, cfg).set, cfg)
 	require.NoError(t, err)
-	require.Nil(t, te.(*tracesSide).s.join.Load())
+	require.False(t, te.(*tracesSide).s.stage.Load().Active(), "trace waiting off and no logs pipeline: the stage does nothing")
 	require.NoError(t, te.Start(context.Background(), componenttest.NewNopHost()))
 	defer func() { require.NoError(t, te.Shutdown(context.Background())) }()
 
@@ -255,7 +267,7 @@ func TestSharedInstances(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, t1.(*tracesSide).s, l1.(*logsSide).s)
 	assert.NotSame(t, t1.(*tracesSide).s, t2.(*tracesSide).s)
-	assert.Nil(t, t2.(*tracesSide).s.join.Load(), "cfg2 has no logs pipeline")
+	assert.False(t, t2.(*tracesSide).s.stage.Load().Active(), "cfg2 has no logs pipeline (and trace waiting off)")
 
 	host := componenttest.NewNopHost()
 	for _, c := range []interface {

@@ -391,8 +391,11 @@ func startImporter(ctx context.Context, s importSettings, obs *batchObserver, ba
 	cfg.APIKey = configopaque.String(s.apiKey)
 	cfg.MaxRequestBytes = s.maxRequestBytes
 	cfg.ClientConfig.Timeout = s.timeout
-	// No queue: each push returns its outcome, after the retries.
+	// No queue: each push returns its outcome, after the retries. No trace
+	// waiting either: a push must send what it was given before it returns
+	// (import groups spans by trace itself).
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	cfg.Assembly.WaitForTraces = false
 	cfg.RetryConfig.Enabled = true
 	cfg.RetryConfig.InitialInterval = s.retryInitial
 	cfg.RetryConfig.MaxInterval = max(cfg.RetryConfig.MaxInterval, s.retryInitial)

@@ -26,15 +26,21 @@ type TelemetryBuilder struct {
 	meter                                     metric.Meter
 	mu                                        sync.Mutex
 	registrations                             []metric.Registration
+	ExporterRespanAssemblyBytesWaiting        metric.Int64UpDownCounter
+	ExporterRespanAssemblyLateSpans           metric.Int64Counter
+	ExporterRespanAssemblyReleasedSpans       metric.Int64Counter
+	ExporterRespanAssemblyReleases            metric.Int64Counter
+	ExporterRespanAssemblyRestoredSpans       metric.Int64Counter
+	ExporterRespanAssemblySpansWaiting        metric.Int64UpDownCounter
+	ExporterRespanAssemblyStorageErrors       metric.Int64Counter
+	ExporterRespanAssemblyTracesWaiting       metric.Int64UpDownCounter
+	ExporterRespanAssemblyWaitDuration        metric.Float64Histogram
 	ExporterRespanFieldsTruncated             metric.Int64Counter
-	ExporterRespanLogsJoinEarlyFlushes        metric.Int64Counter
 	ExporterRespanLogsJoinRecordsIgnored      metric.Int64Counter
 	ExporterRespanLogsJoinRecordsJoined       metric.Int64Counter
 	ExporterRespanLogsJoinRecordsOrphaned     metric.Int64Counter
 	ExporterRespanLogsJoinSpansJoined         metric.Int64Counter
 	ExporterRespanLogsJoinSpansWithoutContent metric.Int64Counter
-	ExporterRespanLogsJoinWaiting             metric.Int64UpDownCounter
-	ExporterRespanLogsJoinWaitingBytes        metric.Int64UpDownCounter
 	ExporterRespanRedactions                  metric.Int64Counter
 	ExporterRespanRequestSize                 metric.Int64Histogram
 	ExporterRespanRequests                    metric.Int64Counter
@@ -71,16 +77,65 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ExporterRespanAssemblyBytesWaiting, err = builder.meter.Int64UpDownCounter(
+		"otelcol_exporter_respan_assembly_bytes_waiting",
+		metric.WithDescription("OTLP size of the spans and content records waiting in the assembly stage. [Development]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanAssemblyLateSpans, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_assembly_late_spans",
+		metric.WithDescription("Spans translated after the rest of their trace had left, completed from the late-span memory (identifiers, workflow name, usage already counted). [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanAssemblyReleasedSpans, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_assembly_released_spans",
+		metric.WithDescription("Spans the assembly stage let go, by reason. [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanAssemblyReleases, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_assembly_releases",
+		metric.WithDescription("Traces (or, with trace waiting off, model-call spans) the assembly stage let go, by reason. [Development]"),
+		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanAssemblyRestoredSpans, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_assembly_restored_spans",
+		metric.WithDescription("Spans restored from storage at start (they waited when the collector stopped without a flush; some may have been sent already and are sent again). [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanAssemblySpansWaiting, err = builder.meter.Int64UpDownCounter(
+		"otelcol_exporter_respan_assembly_spans_waiting",
+		metric.WithDescription("Spans waiting in the assembly stage. [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanAssemblyStorageErrors, err = builder.meter.Int64Counter(
+		"otelcol_exporter_respan_assembly_storage_errors",
+		metric.WithDescription("Writes or deletes of the assembly stage's storage that failed (what waits is then held in memory only). [Development]"),
+		metric.WithUnit("{error}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanAssemblyTracesWaiting, err = builder.meter.Int64UpDownCounter(
+		"otelcol_exporter_respan_assembly_traces_waiting",
+		metric.WithDescription("Traces waiting in the assembly stage. [Development]"),
+		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterRespanAssemblyWaitDuration, err = builder.meter.Float64Histogram(
+		"otelcol_exporter_respan_assembly_wait_duration",
+		metric.WithDescription("Time each span spent in the assembly stage, from its arrival to its release. [Development]"),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries([]float64{0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300}...),
+	)
+	errs = errors.Join(errs, err)
 	builder.ExporterRespanFieldsTruncated, err = builder.meter.Int64Counter(
 		"otelcol_exporter_respan_fields_truncated",
 		metric.WithDescription("Content fields the translator cut to max_content_bytes. [Alpha]"),
 		metric.WithUnit("{field}"),
-	)
-	errs = errors.Join(errs, err)
-	builder.ExporterRespanLogsJoinEarlyFlushes, err = builder.meter.Int64Counter(
-		"otelcol_exporter_respan_logs_join_early_flushes",
-		metric.WithDescription("Waiting spans or record groups flushed before their time because the waiting area reached a bound. [Development]"),
-		metric.WithUnit("{entry}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterRespanLogsJoinRecordsIgnored, err = builder.meter.Int64Counter(
@@ -111,18 +166,6 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_respan_logs_join_spans_without_content",
 		metric.WithDescription("Model-call spans that waited for content log records and were sent without any, by reason. [Development]"),
 		metric.WithUnit("{span}"),
-	)
-	errs = errors.Join(errs, err)
-	builder.ExporterRespanLogsJoinWaiting, err = builder.meter.Int64UpDownCounter(
-		"otelcol_exporter_respan_logs_join_waiting",
-		metric.WithDescription("Spans and record groups waiting in the logs join. [Development]"),
-		metric.WithUnit("{entry}"),
-	)
-	errs = errors.Join(errs, err)
-	builder.ExporterRespanLogsJoinWaitingBytes, err = builder.meter.Int64UpDownCounter(
-		"otelcol_exporter_respan_logs_join_waiting_bytes",
-		metric.WithDescription("OTLP size of everything waiting in the logs join. [Development]"),
-		metric.WithUnit("By"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterRespanRedactions, err = builder.meter.Int64Counter(

@@ -19,24 +19,54 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.ExporterRespanAssemblyBytesWaiting.Add(context.Background(), 1)
+	tb.ExporterRespanAssemblyLateSpans.Add(context.Background(), 1)
+	tb.ExporterRespanAssemblyReleasedSpans.Add(context.Background(), 1)
+	tb.ExporterRespanAssemblyReleases.Add(context.Background(), 1)
+	tb.ExporterRespanAssemblyRestoredSpans.Add(context.Background(), 1)
+	tb.ExporterRespanAssemblySpansWaiting.Add(context.Background(), 1)
+	tb.ExporterRespanAssemblyStorageErrors.Add(context.Background(), 1)
+	tb.ExporterRespanAssemblyTracesWaiting.Add(context.Background(), 1)
+	tb.ExporterRespanAssemblyWaitDuration.Record(context.Background(), 1)
 	tb.ExporterRespanFieldsTruncated.Add(context.Background(), 1)
-	tb.ExporterRespanLogsJoinEarlyFlushes.Add(context.Background(), 1)
 	tb.ExporterRespanLogsJoinRecordsIgnored.Add(context.Background(), 1)
 	tb.ExporterRespanLogsJoinRecordsJoined.Add(context.Background(), 1)
 	tb.ExporterRespanLogsJoinRecordsOrphaned.Add(context.Background(), 1)
 	tb.ExporterRespanLogsJoinSpansJoined.Add(context.Background(), 1)
 	tb.ExporterRespanLogsJoinSpansWithoutContent.Add(context.Background(), 1)
-	tb.ExporterRespanLogsJoinWaiting.Add(context.Background(), 1)
-	tb.ExporterRespanLogsJoinWaitingBytes.Add(context.Background(), 1)
 	tb.ExporterRespanRedactions.Add(context.Background(), 1)
 	tb.ExporterRespanRequestSize.Record(context.Background(), 1)
 	tb.ExporterRespanRequests.Add(context.Background(), 1)
 	tb.ExporterRespanSpanErrors.Add(context.Background(), 1)
 	tb.ExporterRespanSpansDropped.Add(context.Background(), 1)
-	AssertEqualExporterRespanFieldsTruncated(t, testTel,
+	AssertEqualExporterRespanAssemblyBytesWaiting(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualExporterRespanLogsJoinEarlyFlushes(t, testTel,
+	AssertEqualExporterRespanAssemblyLateSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanAssemblyReleasedSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanAssemblyReleases(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanAssemblyRestoredSpans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanAssemblySpansWaiting(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanAssemblyStorageErrors(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanAssemblyTracesWaiting(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanAssemblyWaitDuration(t, testTel,
+		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterRespanFieldsTruncated(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterRespanLogsJoinRecordsIgnored(t, testTel,
@@ -52,12 +82,6 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterRespanLogsJoinSpansWithoutContent(t, testTel,
-		[]metricdata.DataPoint[int64]{{Value: 1}},
-		metricdatatest.IgnoreTimestamp())
-	AssertEqualExporterRespanLogsJoinWaiting(t, testTel,
-		[]metricdata.DataPoint[int64]{{Value: 1}},
-		metricdatatest.IgnoreTimestamp())
-	AssertEqualExporterRespanLogsJoinWaitingBytes(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterRespanRedactions(t, testTel,

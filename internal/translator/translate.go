@@ -152,7 +152,7 @@ func (t *Translator) linkBatch(logs []*SpanLog, facts []spanFacts) {
 		}
 	}
 	if t.opts.DedupeNestedUsage {
-		dedupeUsage(logs, facts, parent, order)
+		dedupeUsage(logs, facts, parent)
 	}
 }
 
@@ -265,12 +265,11 @@ func setIdentifiers(sl *SpanLog, ids identifiers) {
 
 // dedupeUsage keeps usage on the innermost of nested model-call spans
 // reporting the same tokens; outer copies move to metadata.suppressed_usage,
-// naming the first (in batch order) nested span that reported them.
+// naming the nearest nested span that reported them.
 //
 // It runs in linear time: one depth-first walk finds, for each model call, the
-// nearest enclosing model call with the same usage; then, children before
-// parents, each such ancestor learns the first of its same-usage descendants.
-func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent, order []int) {
+// nearest enclosing model call with the same usage.
+func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
 	type usageKey struct{ prompt, completion OptInt }
 	counts := func(i int) bool {
 		f := &facts[i]
@@ -335,16 +334,14 @@ func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent, order []int) {
 			stack = stack[:len(stack)-1]
 		}
 	}
-	for k := len(order) - 1; k >= 0; k-- {
-		i := order[k]
-		a := nearest[i]
-		if a < 0 {
-			continue
-		}
-		for _, d := range [2]int{i, first[i]} {
-			if d >= 0 && (first[a] < 0 || d < first[a]) {
-				first[a] = d
-			}
+	// Each outer copy names its nearest nested copy (the smallest span id
+	// among several), so the result does not depend on the order spans
+	// arrived in: the assembly stage holds a trace's spans in arrival
+	// order, and a trace translated whole must give the same fields however
+	// its spans came.
+	for i, a := range nearest {
+		if a >= 0 && (first[a] < 0 || logs[i].SpanID < logs[first[a]].SpanID) {
+			first[a] = i
 		}
 	}
 	for a, d := range first {

@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package join
+package assembly
 
 import (
 	"context"
@@ -73,7 +73,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // every forwarded batch is one synchronous push).
 type joinEnv struct {
 	t     *testing.T
-	join  *Join
+	join  *Stage
 	clock *fakeClock
 	tt    *componenttest.Telemetry
 
@@ -88,20 +88,47 @@ type request struct {
 	body []byte
 }
 
-func newJoinEnv(t *testing.T, mutate func(*Config)) *joinEnv {
+// waiting is what waits: spans plus record groups still without a span.
+func (e *joinEnv) waiting() int64 {
+	e.join.mu.Lock()
+	defer e.join.mu.Unlock()
+	return int64(e.join.spans + e.join.records)
+}
+
+// evicted counts the groups the bounds forced out early.
+func (e *joinEnv) evicted() int64 {
+	return e.counter("otelcol_exporter_respan_assembly_releases", "reason=bounds")
+}
+
+func newJoinEnv(t *testing.T, mutate func(*JoinConfig)) *joinEnv {
 	t.Helper()
 	return newJoinEnvClock(t, mutate, false)
 }
 
 // newJoinEnvClock is newJoinEnv; with realClock the join keeps time.Now
 // (the clock must be chosen before Start launches the expiry loop).
-func newJoinEnvClock(t *testing.T, mutate func(*Config), realClock bool) *joinEnv {
+func newJoinEnvClock(t *testing.T, mutate func(*JoinConfig), realClock bool) *joinEnv {
 	t.Helper()
-	cfg := DefaultConfig(20000)
+	// The join's own tests run with trace waiting off: each model call
+	// waits alone, as the join did before the assembly stage.
+	return newStageEnv(t, func(c *Config) { c.WaitForTraces = false }, mutate, realClock)
+}
+
+// newStageEnv is a stage configured by the two mutators whose forwarded
+// batches are translated (with its late-span memory, as the exporter
+// does) and recorded as requests.
+func newStageEnv(t *testing.T, amutate func(*Config), mutate func(*JoinConfig), realClock bool) *joinEnv {
+	t.Helper()
+	cfg := DefaultJoinConfig()
 	if mutate != nil {
 		mutate(&cfg)
 	}
 	require.NoError(t, cfg.Validate())
+	acfg := DefaultConfig(20000)
+	if amutate != nil {
+		amutate(&acfg)
+	}
+	require.NoError(t, acfg.Validate())
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 	tel, err := metadata.NewTelemetryBuilder(metadatatest.NewSettings(tt).TelemetrySettings)
@@ -109,9 +136,11 @@ func newJoinEnvClock(t *testing.T, mutate func(*Config), realClock bool) *joinEn
 	t.Cleanup(tel.Shutdown)
 
 	env := &joinEnv{t: t, clock: newFakeClock(), tt: tt}
-	translate := translator.New(translator.DefaultOptions()).Translate
+	tr := translator.New(translator.DefaultOptions())
+	var mem *Memory
 	forward := func(_ context.Context, td ptrace.Traces) error {
-		res := translate(td)
+		res := tr.TranslateWith(td, mem.Facts)
+		mem.Remember(res.Facts)
 		if len(res.Logs) == 0 {
 			return nil
 		}
@@ -124,9 +153,11 @@ func newJoinEnvClock(t *testing.T, mutate func(*Config), realClock bool) *joinEn
 		env.mu.Unlock()
 		return nil
 	}
-	env.join = New(cfg, forward, tel, zap.NewNop())
+	env.join = New(acfg, cfg, forward, tel, zap.NewNop())
+	mem = env.join.Memory()
+	env.join.EnableLogs()
 	if !realClock {
-		env.join.now = env.clock.Now
+		env.join.SetClock(env.clock.Now)
 	}
 	env.join.Start()
 	t.Cleanup(func() { env.shutdown() })
@@ -323,8 +354,8 @@ func assertChatJoined(t *testing.T, env *joinEnv) {
 	assert.Equal(t, int64(8), env.counter("otelcol_exporter_respan_logs_join_records_joined"))
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_spans_without_content"))
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_records_orphaned"))
-	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_waiting"), "nothing left waiting")
-	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_waiting_bytes"))
+	assert.Zero(t, env.waiting(), "nothing left waiting")
+	assert.Zero(t, env.counter("otelcol_exporter_respan_assembly_bytes_waiting"))
 }
 
 // TestLogsJoinChatWithToolCall runs the two model calls of one tool-using
@@ -373,7 +404,7 @@ func TestLogsJoinChatWithToolCall(t *testing.T) {
 func TestLogsJoinRecordsFirstKeepsTheBatch(t *testing.T) {
 	env := newJoinEnv(t, nil)
 	env.sendLogs(loadLogsFixture(t, "chat_tool_call_logs.json"))
-	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_waiting"), "two record groups wait")
+	assert.Equal(t, int64(2), env.waiting(), "two record groups wait")
 	env.sendTraces(loadTracesFixture(t, "chat_tool_call_traces.json"))
 	reqs := env.requests()
 	require.Len(t, reqs, 1)
@@ -389,7 +420,7 @@ func TestLogsJoinSpanFirstWaits(t *testing.T) {
 	reqs := env.requests()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, []string{spanAgent}, reqs[0].ids, "the agent span is not a model call")
-	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_waiting"))
+	assert.Equal(t, int64(2), env.waiting())
 
 	env.clock.Advance(4 * time.Second)
 	env.join.expire()
@@ -456,7 +487,7 @@ func TestLogsJoinOrphansAndIgnoredRecords(t *testing.T) {
 	env.sendLogs(loadLogsFixture(t, "orphans_logs.json"))
 	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_records_ignored"), "a plain log and an evaluation event")
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=no_span_id"))
-	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_waiting"))
+	assert.Equal(t, int64(1), env.waiting())
 
 	env.clock.Advance(defaultWindow - time.Millisecond)
 	env.join.expire()
@@ -464,8 +495,8 @@ func TestLogsJoinOrphansAndIgnoredRecords(t *testing.T) {
 	env.clock.Advance(time.Millisecond)
 	env.join.expire()
 	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=expired"))
-	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_waiting"))
-	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_waiting_bytes"))
+	assert.Zero(t, env.waiting())
+	assert.Zero(t, env.counter("otelcol_exporter_respan_assembly_bytes_waiting"))
 	assert.Empty(t, env.requests(), "records are never sent as spans")
 }
 
@@ -560,23 +591,23 @@ func manyChatSpans(n int) ptrace.Traces {
 // TestLogsJoinBoundSpans: a full waiting area flushes its oldest entry
 // early, counted, and never holds more than max_spans.
 func TestLogsJoinBoundSpans(t *testing.T) {
-	env := newJoinEnv(t, func(c *Config) { c.MaxSpans = 2 })
+	env := newJoinEnv(t, func(c *JoinConfig) { c.MaxSpans = 2 })
 	td := manyChatSpans(3)
 	ids := tracetest.SpanIDs(td)
 	env.sendTraces(td)
 	reqs := env.requests()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, []string{ids[0]}, reqs[0].ids, "the oldest leaves early")
-	assert.Contains(t, warningsOf(env.spanLogs()[ids[0]]), "the logs join was full")
-	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_early_flushes", "limit=max_spans"))
+	assert.Contains(t, warningsOf(env.spanLogs()[ids[0]]), "the assembly stage was full")
+	assert.Equal(t, int64(1), env.evicted())
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_spans_without_content", "reason=evicted"))
-	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_waiting"))
+	assert.Equal(t, int64(2), env.waiting())
 
 	// Record groups count too; evicted records are dropped, not sent.
 	ld := loadLogsFixture(t, "orphans_logs.json") // one group for span E
 	env.sendLogs(ld)
-	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_early_flushes", "limit=max_spans"))
-	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_waiting"))
+	assert.Equal(t, int64(2), env.evicted())
+	assert.Equal(t, int64(2), env.waiting())
 	require.Len(t, env.requests(), 2)
 	assert.Equal(t, []string{ids[1]}, env.requests()[1].ids)
 }
@@ -586,17 +617,16 @@ func TestLogsJoinBoundBytes(t *testing.T) {
 	var one int64
 	{
 		td := manyChatSpans(1)
-		rs := td.ResourceSpans().At(0)
-		one = int64(spanSizer.ResourceSpansSize(copySpan(rs, rs.ScopeSpans().At(0), rs.ScopeSpans().At(0).Spans().At(0)).ResourceSpans().At(0)))
+		one = int64(spanSizer.SpanSize(td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)))
 	}
-	env := newJoinEnv(t, func(c *Config) { c.MaxBytes = 3*one - 1 })
+	env := newJoinEnv(t, func(c *JoinConfig) { c.MaxBytes = 3*one - 1 })
 	td := manyChatSpans(3)
 	ids := tracetest.SpanIDs(td)
 	env.sendTraces(td)
 	require.Len(t, env.requests(), 1)
 	assert.Equal(t, []string{ids[0]}, env.requests()[0].ids)
-	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_early_flushes", "limit=max_bytes"))
-	assert.LessOrEqual(t, env.counter("otelcol_exporter_respan_logs_join_waiting_bytes"), 3*one-1)
+	assert.Equal(t, int64(1), env.evicted())
+	assert.LessOrEqual(t, env.counter("otelcol_exporter_respan_assembly_bytes_waiting"), 3*one-1)
 }
 
 // TestLogsJoinShutdownFlushes: on shutdown every waiting span is sent and
@@ -614,12 +644,12 @@ func TestLogsJoinShutdownFlushes(t *testing.T) {
 	assert.Contains(t, warningsOf(logs[spanC]), "the collector shut down")
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_spans_without_content", "reason=shutdown"))
 	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=shutdown"))
-	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_waiting"))
+	assert.Zero(t, env.waiting())
 }
 
 // TestLogsJoinExpiryLoop runs the real ticker (no fake clock).
 func TestLogsJoinExpiryLoop(t *testing.T) {
-	env := newJoinEnvClock(t, func(c *Config) { c.Window = 30 * time.Millisecond }, true)
+	env := newJoinEnvClock(t, func(c *JoinConfig) { c.Window = 30 * time.Millisecond }, true)
 	env.sendTraces(loadTracesFixture(t, "streaming_traces.json"))
 	require.Eventually(t, func() bool { return len(env.requests()) == 1 }, 5*time.Second, 5*time.Millisecond)
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_spans_without_content", "reason=expired"))
@@ -632,12 +662,15 @@ func TestLogsJoinKeepsContextValues(t *testing.T) {
 	type ctxKey struct{}
 	var got []context.Context
 	var mu sync.Mutex
-	j := New(DefaultConfig(20000), func(ctx context.Context, _ ptrace.Traces) error {
+	acfg := DefaultConfig(20000)
+	acfg.WaitForTraces = false
+	j := New(acfg, DefaultJoinConfig(), func(ctx context.Context, _ ptrace.Traces) error {
 		mu.Lock()
 		got = append(got, ctx)
 		mu.Unlock()
 		return nil
 	}, nopTelemetry(t), zap.NewNop())
+	j.EnableLogs()
 	clock := newFakeClock()
 	j.now = clock.Now
 

@@ -1,7 +1,7 @@
 // Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package join // import "github.com/respanai/respanexporter/internal/join"
+package assembly // import "github.com/respanai/respanexporter/internal/assembly"
 
 import (
 	"errors"
@@ -44,18 +44,12 @@ const (
 	// is proportional to calls in progress, not to throughput, and the bounds
 	// below cap it anyway.
 	defaultMaxCallDuration = 5 * time.Minute
-
-	// defaultMaxBytes: 64 MiB (OTLP proto size of the waiting spans and
-	// records). At 20 KiB of prompt per call that is ~3,000 calls, about one
-	// window at 500 calls/s; small next to the memory a collector that
-	// handles such traffic is given.
-	defaultMaxBytes = 64 << 20
 )
 
-// Config configures the join of gen-AI content log records onto
+// JoinConfig configures the join of gen-AI content log records onto
 // their spans. It only takes effect when the exporter is also in a logs
-// pipeline; without one nothing waits.
-type Config struct {
+// pipeline; without one no span waits for content.
+type JoinConfig struct {
 	// Window is how long a model-call span without content waits for its
 	// content records, and how long records of a finished call wait for
 	// their span.
@@ -63,31 +57,28 @@ type Config struct {
 	// MaxCallDuration is how long input-message records of a call still in
 	// progress (no choice/output record and no span yet) wait for it to end.
 	MaxCallDuration time.Duration `mapstructure:"max_call_duration"`
-	// MaxSpans bounds the waiting spans plus the record groups still
-	// waiting for their span. When full, the oldest is flushed early.
-	MaxSpans int `mapstructure:"max_spans"`
-	// MaxBytes bounds the OTLP size of everything waiting.
+	// MaxSpans and MaxBytes are deprecated: the assembly stage's bounds
+	// (assembly.max_spans, assembly.max_bytes) govern everything that
+	// waits. When set, the lower of the two values applies.
+	MaxSpans int   `mapstructure:"max_spans"`
 	MaxBytes int64 `mapstructure:"max_bytes"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
 
-// DefaultConfig returns the defaults. maxSpans is the capacity, in spans,
-// of the sending queue behind the join (the exporter passes its default
-// queue size): the join never holds more spans than that queue accepts.
-func DefaultConfig(maxSpans int) Config {
-	return Config{
+// DefaultJoinConfig returns the defaults. The deprecated bounds are left
+// unset (0): the assembly stage's bounds apply.
+func DefaultJoinConfig() JoinConfig {
+	return JoinConfig{
 		Window:          defaultWindow,
 		MaxCallDuration: defaultMaxCallDuration,
-		MaxSpans:        maxSpans,
-		MaxBytes:        defaultMaxBytes,
 	}
 }
 
 // Validate checks the logs_join section; the collector prefixes its errors
 // with "logs_join: ".
-func (c *Config) Validate() error {
+func (c *JoinConfig) Validate() error {
 	var errs []error
 	if c.Window <= 0 {
 		errs = append(errs, fmt.Errorf("window must be positive, got %s", c.Window))
@@ -95,11 +86,11 @@ func (c *Config) Validate() error {
 	if c.MaxCallDuration < c.Window {
 		errs = append(errs, fmt.Errorf("max_call_duration (%s) must be at least window (%s)", c.MaxCallDuration, c.Window))
 	}
-	if c.MaxSpans <= 0 {
-		errs = append(errs, fmt.Errorf("max_spans must be positive, got %d", c.MaxSpans))
+	if c.MaxSpans < 0 {
+		errs = append(errs, fmt.Errorf("max_spans (deprecated, use assembly.max_spans) must not be negative, got %d", c.MaxSpans))
 	}
-	if c.MaxBytes <= 0 {
-		errs = append(errs, fmt.Errorf("max_bytes must be positive, got %d", c.MaxBytes))
+	if c.MaxBytes < 0 {
+		errs = append(errs, fmt.Errorf("max_bytes (deprecated, use assembly.max_bytes) must not be negative, got %d", c.MaxBytes))
 	}
 	return errors.Join(errs...)
 }
@@ -140,6 +131,7 @@ type record struct {
 	attrs pcommon.Map // owned; moved into the span event
 	ts    uint64      // record time (or observed time)
 	seq   uint64      // arrival order
+	pseq  uint64      // the storage item holding the record (0: none)
 	index int64       // choice index
 	// system messages sort first among input records of equal time.
 	system bool

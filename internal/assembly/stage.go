@@ -1,0 +1,988 @@
+// Copyright The respanexporter Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package assembly // import "github.com/respanai/respanexporter/internal/assembly"
+
+import (
+	"container/heap"
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/respanai/respanexporter/internal/metadata"
+	"github.com/respanai/respanexporter/internal/subset"
+)
+
+// The assembly stage: one waiting area in front of the sending queue.
+//
+// Spans wait in groups. With trace waiting on, a group is a trace: its
+// spans are copied in as they arrive and leave together once its root (or
+// a local root) has arrived plus root_grace, or max_wait after its first
+// span, or when a bound forces the oldest group out. A trace that already
+// left is remembered (Memory); its later spans form a late group that
+// waits root_grace. With trace waiting off, only model calls awaiting their
+// content records wait, each in a group of its own (the logs join as it
+// was). Either way a group does not leave while a model call in it still
+// awaits content, until that call's logs_join.window has passed.
+//
+// Groups are ordered twice: by deadline in a heap (expiry), and by arrival
+// of their first span in a list (the bounds release the oldest first).
+// Every operation is O(log groups) or O(1); the expiry loop ticks.
+
+// OTLP SpanFlags bits (opentelemetry-proto trace.proto, SpanFlags): bit 8
+// says whether the parent's is-remote property is known, bit 9 whether the
+// parent is remote. pdata exposes the raw flags only.
+const (
+	flagContextHasIsRemote = 0x100
+	flagContextIsRemote    = 0x200
+)
+
+// isLocalRoot reports whether span is the top of what its process sent
+// of a trace: no parent, or a server/consumer span whose parent is known
+// to be in another process. A span whose SDK does not set the remote flag
+// is not taken for a local root (its trace waits for its root or max_wait).
+func isLocalRoot(span ptrace.Span) bool {
+	if span.ParentSpanID().IsEmpty() {
+		return true
+	}
+	switch span.Kind() {
+	case ptrace.SpanKindServer, ptrace.SpanKindConsumer:
+		f := span.Flags()
+		return f&flagContextHasIsRemote != 0 && f&flagContextIsRemote != 0
+	}
+	return false
+}
+
+// releaseReason says why a group left (the "reason" attribute).
+type releaseReason uint8
+
+const (
+	relRoot releaseReason = iota
+	relTimeout
+	relLate
+	relContent
+	relBounds
+	relShutdown
+	numRelReasons
+)
+
+var relNames = [numRelReasons]string{"root", "timeout", "late", "content", "bounds", "shutdown"}
+
+// joinReasonOf maps a group's release to the reason a model call in it
+// went without content.
+func joinReasonOf(r releaseReason) joinReason {
+	switch r {
+	case relBounds:
+		return joinEvicted
+	case relShutdown:
+		return joinShutdown
+	}
+	return joinExpired
+}
+
+// groupKey is a trace (span zero) or, with trace waiting off, one span.
+type groupKey struct {
+	trace pcommon.TraceID
+	span  pcommon.SpanID
+}
+
+// chunk is the spans a group received from one ConsumeTraces call.
+type chunk struct {
+	at   time.Time
+	n    int
+	pseq uint64 // the storage item holding these spans (0: none)
+}
+
+type group struct {
+	key      groupKey
+	late     bool // the trace left before: these spans are late
+	rootSeen bool
+	firstAt  time.Time
+	readyAt  time.Time // the trace is complete (root + grace, or max_wait)
+	awaitEnd time.Time // the last content window of its model calls ends
+	pending  int       // model calls still awaiting content
+
+	td      ptrace.Traces // owned copies of the spans
+	chunks  []chunk
+	entries []*entry                       // spans with records or awaiting them
+	index   map[pcommon.SpanID]ptrace.Span // built when records need it
+	spans   int
+	bytes   int64
+	origin  *origin
+
+	heapIdx      int
+	older, newer *group
+	mark         uint64 // the ConsumeTraces call that last touched it
+}
+
+func (g *group) deadline() time.Time {
+	if g.pending > 0 && g.awaitEnd.After(g.readyAt) {
+		return g.awaitEnd
+	}
+	return g.readyAt
+}
+
+func (g *group) reason() releaseReason {
+	switch {
+	case g.late:
+		return relLate
+	case g.rootSeen:
+		return relRoot
+	case !g.key.span.IsEmpty() && g.pending == 0:
+		return relContent
+	}
+	return relTimeout
+}
+
+// lookup finds a held span of the group by id.
+func (g *group) lookup(id pcommon.SpanID) (ptrace.Span, bool) {
+	if g.index == nil {
+		g.index = make(map[pcommon.SpanID]ptrace.Span, g.spans)
+		rss := g.td.ResourceSpans()
+		for r := 0; r < rss.Len(); r++ {
+			sss := rss.At(r).ScopeSpans()
+			for s := 0; s < sss.Len(); s++ {
+				spans := sss.At(s).Spans()
+				for i := 0; i < spans.Len(); i++ {
+					g.index[spans.At(i).SpanID()] = spans.At(i)
+				}
+			}
+		}
+	}
+	sp, ok := g.index[id]
+	return sp, ok
+}
+
+// groupHeap orders groups by deadline.
+type groupHeap []*group
+
+func (h groupHeap) Len() int           { return len(h) }
+func (h groupHeap) Less(i, j int) bool { return h[i].deadline().Before(h[j].deadline()) }
+func (h groupHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx, h[j].heapIdx = i, j
+}
+func (h *groupHeap) Push(x any) {
+	g := x.(*group)
+	g.heapIdx = len(*h)
+	*h = append(*h, g)
+}
+func (h *groupHeap) Pop() any {
+	old := *h
+	g := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	g.heapIdx = -1
+	return g
+}
+
+// Stage is the assembly stage. Its methods are safe for concurrent use.
+type Stage struct {
+	cfg      Config
+	jc       JoinConfig
+	maxSpans int
+	maxBytes int64
+	// forward hands spans to the sending queue (the exporterhelper).
+	forward func(context.Context, ptrace.Traces) error
+	tel     *metadata.TelemetryBuilder
+	logger  *zap.Logger
+	memory  *Memory
+	persist *persister // nil without storage
+	now     func() time.Time
+	// logs is set once a logs pipeline feeds the stage: only then do model
+	// calls wait for content.
+	logs atomic.Bool
+
+	mu             sync.Mutex
+	entries        map[spanKey]*entry
+	lists          [2]waitList
+	records        int // entries without a span (record groups)
+	groups         map[groupKey]*group
+	heap           groupHeap
+	oldest, newest *group
+	spans          int
+	bytes          int64
+	seq, calls     uint64
+	closed         bool
+	stopCh, doneCh chan struct{}
+}
+
+// New returns a stage that hands spans on to forward (the exporterhelper's
+// ConsumeTraces) and records its metrics with tel. Call Start to run the
+// expiry loop and Shutdown to flush what waits.
+func New(cfg Config, jc JoinConfig, forward func(context.Context, ptrace.Traces) error, tel *metadata.TelemetryBuilder, logger *zap.Logger) *Stage {
+	s := &Stage{
+		cfg:      cfg,
+		jc:       jc,
+		maxSpans: cfg.MaxSpans,
+		maxBytes: cfg.MaxBytes,
+		forward:  forward,
+		tel:      tel,
+		logger:   logger,
+		memory:   NewMemory(cfg.LateSpanMemory),
+		now:      time.Now,
+		entries:  make(map[spanKey]*entry),
+		groups:   make(map[groupKey]*group),
+	}
+	// The deprecated logs_join bounds lower the stage's when set.
+	if jc.MaxSpans > 0 && jc.MaxSpans < s.maxSpans {
+		s.maxSpans = jc.MaxSpans
+	}
+	if jc.MaxBytes > 0 && jc.MaxBytes < s.maxBytes {
+		s.maxBytes = jc.MaxBytes
+	}
+	s.lists[classWindow].delay = jc.Window
+	s.lists[classCall].delay = jc.MaxCallDuration
+	return s
+}
+
+// Memory is the stage's late-span memory (nil when disabled), shared with
+// the translation behind the sending queue.
+func (s *Stage) Memory() *Memory { return s.memory }
+
+// Config returns the configuration the stage runs with.
+func (s *Stage) Config() (Config, JoinConfig) { return s.cfg, s.jc }
+
+// EnableLogs tells the stage a logs pipeline feeds it: from now on model
+// calls without content wait for their content records.
+func (s *Stage) EnableLogs() { s.logs.Store(true) }
+
+// Active reports whether ConsumeTraces does anything but forward.
+func (s *Stage) Active() bool { return s.cfg.WaitForTraces || s.logs.Load() }
+
+// sweepInterval is how often due groups are looked for: a tenth of the
+// shortest wait (a group waits at most 10% longer than configured),
+// between 10 ms and 500 ms.
+func (s *Stage) sweepInterval() time.Duration {
+	d := s.jc.Window
+	if s.cfg.WaitForTraces && s.cfg.RootGrace > 0 && s.cfg.RootGrace < d {
+		d = s.cfg.RootGrace
+	}
+	return min(max(d/10, 10*time.Millisecond), 500*time.Millisecond)
+}
+
+// Start runs the expiry loop. Safe to call more than once.
+func (s *Stage) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopCh != nil || s.closed {
+		return
+	}
+	s.stopCh, s.doneCh = make(chan struct{}), make(chan struct{})
+	go s.run(s.stopCh, s.doneCh, s.sweepInterval())
+}
+
+func (s *Stage) run(stop <-chan struct{}, done chan<- struct{}, every time.Duration) {
+	defer close(done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			s.expire()
+		}
+	}
+}
+
+// Shutdown stops the loop and sends everything that waits, oldest first
+// (before the sending queue drains); records without a span are counted
+// and dropped. Safe without Start and more than once.
+func (s *Stage) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	stop, done := s.stopCh, s.doneCh
+	s.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	var out effects
+	s.mu.Lock()
+	out.begin(s)
+	for g := s.oldest; g != nil; g = s.oldest {
+		s.detach(g)
+		out.release(g, relShutdown)
+	}
+	for _, l := range []*waitList{&s.lists[classWindow], &s.lists[classCall]} {
+		for e := l.head; e != nil; e = l.head {
+			s.removeRecords(e)
+			out.orphan(e, joinShutdown)
+		}
+	}
+	out.end(s)
+	s.mu.Unlock()
+	s.finish(context.Background(), &out)
+	return nil
+}
+
+// expire releases every group and record group whose time is up.
+func (s *Stage) expire() {
+	now := s.now()
+	var out effects
+	s.mu.Lock()
+	out.begin(s)
+	s.releaseDue(now, &out)
+	for c := range s.lists {
+		l := &s.lists[c]
+		for e := l.head; e != nil && !now.Before(e.since.Add(l.delay)); e = l.head {
+			s.removeRecords(e)
+			out.orphan(e, joinExpired)
+		}
+	}
+	out.end(s)
+	s.mu.Unlock()
+	s.finish(context.Background(), &out)
+}
+
+// spanAct is what ConsumeTraces does with one span.
+type spanAct struct {
+	fold *entry // records to fold into the span, which goes on now
+	hold bool   // the span waits
+}
+
+// placeKey locates a copy destination: group, source resource and scope
+// (scope -1: the resource itself).
+type placeKey struct {
+	g        *group
+	res, scp int
+}
+
+// placer copies the spans of one ConsumeTraces call into their groups,
+// one resource and scope copy per group and source resource/scope.
+type placer struct {
+	rs  map[placeKey]ptrace.ResourceSpans
+	ss  map[placeKey]ptrace.SpanSlice
+	cnk map[*group]int
+}
+
+func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span, now time.Time) ptrace.Span {
+	if p.ss == nil {
+		p.rs, p.ss, p.cnk = map[placeKey]ptrace.ResourceSpans{}, map[placeKey]ptrace.SpanSlice{}, map[*group]int{}
+	}
+	k := placeKey{g, ri, si}
+	dst, ok := p.ss[k]
+	if !ok {
+		rk := placeKey{g, ri, -1}
+		drs, ok := p.rs[rk]
+		if !ok {
+			drs = g.td.ResourceSpans().AppendEmpty()
+			rs.Resource().CopyTo(drs.Resource())
+			drs.SetSchemaUrl(rs.SchemaUrl())
+			p.rs[rk] = drs
+		}
+		dss := drs.ScopeSpans().AppendEmpty()
+		ss.Scope().CopyTo(dss.Scope())
+		dss.SetSchemaUrl(ss.SchemaUrl())
+		dst = dss.Spans()
+		p.ss[k] = dst
+	}
+	held := dst.AppendEmpty()
+	span.CopyTo(held)
+	ci, ok := p.cnk[g]
+	if !ok {
+		g.chunks = append(g.chunks, chunk{at: now})
+		ci = len(g.chunks) - 1
+		p.cnk[g] = ci
+	}
+	g.chunks[ci].n++
+	return held
+}
+
+// newGroup adds an empty group. Called with s.mu held.
+func (s *Stage) newGroup(k groupKey, now time.Time, org *origin) *group {
+	g := &group{key: k, firstAt: now, readyAt: now, td: ptrace.NewTraces(), origin: org, heapIdx: -1}
+	s.groups[k] = g
+	g.older = s.newest
+	if s.newest != nil {
+		s.newest.newer = g
+	} else {
+		s.oldest = g
+	}
+	s.newest = g
+	return g
+}
+
+// ConsumeTraces holds the spans of td in their groups (trace waiting), or
+// passes them on folding in records that already wait for them and keeps
+// model calls that still await content (trace waiting off). Spans that are
+// not held are forwarded in one call with ctx, and its error is returned.
+// td is never modified.
+func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	logs := s.logs.Load()
+	if !s.cfg.WaitForTraces && !logs {
+		return s.forward(ctx, td)
+	}
+	now := s.now()
+	var (
+		out     effects
+		acts    []spanAct // nil while every span passes unchanged
+		org     *origin
+		p       placer
+		touched []*group
+	)
+	origin := func() *origin {
+		if org == nil {
+			org = &origin{ctx: context.WithoutCancel(ctx)}
+		}
+		return org
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return s.forward(ctx, td)
+	}
+	out.begin(s)
+	s.calls++
+	mark := s.calls
+	n := 0
+	rss := td.ResourceSpans()
+	for r := 0; r < rss.Len(); r++ {
+		rs := rss.At(r)
+		sss := rs.ScopeSpans()
+		for sc := 0; sc < sss.Len(); sc++ {
+			ss := sss.At(sc)
+			spans := ss.Spans()
+			for i := 0; i < spans.Len(); i, n = i+1, n+1 {
+				span := spans.At(i)
+				key := spanKey{span.TraceID(), span.SpanID()}
+				if key.traceID.IsEmpty() || key.spanID.IsEmpty() {
+					continue // the translator drops and counts these
+				}
+				var e *entry
+				if len(s.entries) > 0 {
+					e = s.entries[key]
+				}
+				if e != nil && e.hasSpan {
+					continue // a duplicate of a held model call passes as it is
+				}
+				awaits := logs && awaitsContent(span)
+				if !s.cfg.WaitForTraces && e == nil && !awaits {
+					continue
+				}
+				if acts == nil {
+					acts = make([]spanAct, td.SpanCount())
+				}
+				var g *group
+				if s.cfg.WaitForTraces {
+					gk := groupKey{trace: key.traceID}
+					if g = s.groups[gk]; g == nil {
+						g = s.newGroup(gk, now, origin())
+						g.late = s.memory.Released(key.traceID)
+						if g.late {
+							g.readyAt = now.Add(s.cfg.RootGrace)
+						} else {
+							g.readyAt = now.Add(s.cfg.MaxWait)
+						}
+					}
+					if !g.late && isLocalRoot(span) {
+						g.rootSeen = true
+						if t := now.Add(s.cfg.RootGrace); t.Before(g.readyAt) {
+							g.readyAt = t
+						}
+					}
+				} else {
+					// Trace waiting off: only model calls wait, alone.
+					if e != nil {
+						e.isError = span.Status().Code() == ptrace.StatusCodeError
+						e.expect = expectedChoices(span)
+						e.hasSpan = true
+						if !awaits || e.complete() {
+							// Records are here (and, for a model call, all
+							// of them): fold them in and let the span go on.
+							s.removeRecords(e)
+							acts[n].fold = e
+							out.joined(e)
+							continue
+						}
+						e.hasSpan = false
+					}
+					g = s.newGroup(groupKey{key.traceID, key.spanID}, now, origin())
+				}
+				if g.mark != mark {
+					g.mark = mark
+					touched = append(touched, g)
+				}
+				held := p.place(g, r, sc, rs, ss, span, now)
+				size := int64(spanSizer.SpanSize(held))
+				g.spans++
+				g.bytes += size
+				s.spans++
+				s.bytes += size
+				if g.index != nil {
+					g.index[key.spanID] = held
+				}
+				if e != nil || awaits {
+					s.attach(g, key, e, held, span, awaits, now)
+				}
+				acts[n].hold = true
+			}
+		}
+	}
+	for _, g := range touched {
+		if g.heapIdx < 0 {
+			heap.Push(&s.heap, g)
+		} else {
+			heap.Fix(&s.heap, g.heapIdx)
+		}
+	}
+	var pseq uint64
+	if s.persist != nil && len(p.cnk) > 0 {
+		units := 0
+		for g, ci := range p.cnk {
+			units += g.chunks[ci].n
+		}
+		pseq = s.persist.reserve(units)
+		for g, ci := range p.cnk {
+			g.chunks[ci].pseq = pseq
+		}
+	}
+	s.enforceBounds(&out)
+	s.releaseDue(now, &out)
+	out.end(s)
+	s.mu.Unlock()
+
+	if pseq != 0 {
+		// Before returning: what the receiver acknowledges is stored.
+		held := subset.Traces(td, func(p subset.Pos) bool { return acts[p.N].hold }, nil)
+		if b, err := tracesMarshaler.MarshalTraces(held); err == nil {
+			s.persist.write(ctx, pseq, itemTraces, b)
+		}
+	}
+	var err error
+	if acts == nil {
+		err = s.forward(ctx, td)
+	} else if rest := rebuildTraces(td, acts); rest.SpanCount() > 0 {
+		err = s.forward(ctx, rest)
+	}
+	s.finish(ctx, &out)
+	return err
+}
+
+// attach links a held span to its entry (records that waited for it, or a
+// new one for a model call awaiting content). Called with s.mu held.
+func (s *Stage) attach(g *group, key spanKey, e *entry, held, span ptrace.Span, awaits bool, now time.Time) {
+	if e == nil {
+		e = &entry{key: key}
+		s.entries[key] = e
+	} else {
+		// A record group waiting for its span: its bytes move to the group.
+		s.lists[e.class].remove(e)
+		s.records--
+		g.bytes += e.bytes
+	}
+	e.hasSpan = true
+	e.span = held
+	e.group = g
+	e.awaits = awaits
+	e.isError = span.Status().Code() == ptrace.StatusCodeError
+	e.expect = expectedChoices(span)
+	g.entries = append(g.entries, e)
+	if awaits && !e.complete() {
+		g.pending++
+		if t := now.Add(s.jc.Window); t.After(g.awaitEnd) {
+			g.awaitEnd = t
+		}
+	} else {
+		e.done = true
+	}
+}
+
+// ConsumeLogs adds the content records of ld to the waiting area; other
+// records are counted and ignored. It never fails: records are not
+// retried, and what is dropped is counted.
+func (s *Stage) ConsumeLogs(ctx context.Context, ld plog.Logs) {
+	type keyed struct {
+		key spanKey
+		rec record
+	}
+	var (
+		recs             []keyed
+		ignored, noSpans int64
+	)
+	// Convert before locking: it copies the records' values.
+	rls := ld.ResourceLogs()
+	for r := 0; r < rls.Len(); r++ {
+		sls := rls.At(r).ScopeLogs()
+		for sc := 0; sc < sls.Len(); sc++ {
+			lrs := sls.At(sc).LogRecords()
+			for i := 0; i < lrs.Len(); i++ {
+				lr := lrs.At(i)
+				name, kind := classifyRecord(lr)
+				if kind == recNone {
+					ignored++
+					continue
+				}
+				key := spanKey{lr.TraceID(), lr.SpanID()}
+				if key.traceID.IsEmpty() || key.spanID.IsEmpty() {
+					noSpans++
+					continue
+				}
+				size := int64(logSizer.LogRecordSize(lr))
+				recs = append(recs, keyed{key, newRecord(lr, name, kind, size)})
+			}
+		}
+	}
+	if ignored > 0 {
+		s.tel.ExporterRespanLogsJoinRecordsIgnored.Add(ctx, ignored)
+	}
+	if noSpans > 0 {
+		s.tel.ExporterRespanLogsJoinRecordsOrphaned.Add(ctx, noSpans,
+			metric.WithAttributes(attribute.String("reason", joinReasonNames[joinNoSpanID])))
+	}
+	if len(recs) == 0 {
+		return
+	}
+
+	now := s.now()
+	var out effects
+	s.mu.Lock()
+	out.begin(s)
+	if s.closed {
+		out.orphans[joinShutdown] += int64(len(recs))
+		out.end(s)
+		s.mu.Unlock()
+		s.finish(ctx, &out)
+		return
+	}
+	var pseq uint64
+	if s.persist != nil {
+		pseq = s.persist.reserve(len(recs))
+	}
+	var touched []*entry
+	for _, kr := range recs {
+		kr.rec.pseq = pseq
+		e := s.entries[kr.key]
+		if e == nil && s.cfg.WaitForTraces {
+			// The span may be held already, with no entry yet.
+			if g := s.groups[groupKey{trace: kr.key.traceID}]; g != nil {
+				if held, ok := g.lookup(kr.key.spanID); ok {
+					e = &entry{key: kr.key, hasSpan: true, span: held, group: g, done: true}
+					s.entries[kr.key] = e
+					g.entries = append(g.entries, e)
+				}
+			}
+		}
+		if e == nil {
+			e = &entry{key: kr.key}
+			s.entries[kr.key] = e
+			s.records++
+		} else if !e.hasSpan {
+			s.lists[e.class].remove(e)
+		}
+		kr.rec.seq = s.seq
+		s.seq++
+		e.addRecord(kr.rec)
+		s.bytes += kr.rec.size
+		if e.hasSpan {
+			e.group.bytes += kr.rec.size
+			if len(touched) == 0 || touched[len(touched)-1] != e {
+				touched = append(touched, e)
+			}
+			continue
+		}
+		// Records of a finished call wait one window for their span, input
+		// records of a call in progress wait for the call to end.
+		e.class = classCall
+		if e.ended() {
+			e.class = classWindow
+		}
+		e.since = now
+		s.lists[e.class].pushBack(e)
+	}
+	for _, e := range touched {
+		if e.done || !e.complete() || s.entries[e.key] != e {
+			continue
+		}
+		e.done = true
+		g := e.group
+		g.pending--
+		if g.heapIdx >= 0 {
+			heap.Fix(&s.heap, g.heapIdx)
+		}
+	}
+	s.enforceBounds(&out)
+	s.releaseDue(now, &out)
+	out.end(s)
+	s.mu.Unlock()
+	if pseq != 0 {
+		if b, err := logsMarshaler.MarshalLogs(ld); err == nil {
+			s.persist.write(ctx, pseq, itemLogs, b)
+		}
+	}
+	s.finish(ctx, &out)
+}
+
+// releaseDue releases the groups whose deadline has passed. Called with
+// s.mu held.
+func (s *Stage) releaseDue(now time.Time, out *effects) {
+	for len(s.heap) > 0 && !s.heap[0].deadline().After(now) {
+		g := s.heap[0]
+		s.detach(g)
+		out.release(g, g.reason())
+	}
+}
+
+// enforceBounds releases the oldest groups (and drops the oldest record
+// groups) until the stage is within its bounds. Called with s.mu held.
+func (s *Stage) enforceBounds(out *effects) {
+	for s.spans+s.records > s.maxSpans || s.bytes > s.maxBytes || len(s.groups) > s.cfg.MaxTraces {
+		g := s.oldest
+		e := s.oldestRecords()
+		switch {
+		case g != nil && (e == nil || !e.since.Before(g.firstAt)):
+			s.detach(g)
+			out.release(g, relBounds)
+		case e != nil:
+			s.removeRecords(e)
+			out.orphan(e, joinEvicted)
+		default:
+			return
+		}
+	}
+}
+
+// oldestRecords returns the record group whose wait started first.
+func (s *Stage) oldestRecords() *entry {
+	w, c := s.lists[classWindow].head, s.lists[classCall].head
+	switch {
+	case w == nil:
+		return c
+	case c == nil:
+		return w
+	case c.since.Before(w.since):
+		return c
+	}
+	return w
+}
+
+// removeRecords takes a record group (no span) out of the waiting area.
+// Called with s.mu held.
+func (s *Stage) removeRecords(e *entry) {
+	delete(s.entries, e.key)
+	s.lists[e.class].remove(e)
+	s.records--
+	s.bytes -= e.bytes
+}
+
+// detach takes group g out of the waiting area. Called with s.mu held.
+func (s *Stage) detach(g *group) {
+	if g.heapIdx >= 0 {
+		heap.Remove(&s.heap, g.heapIdx)
+	}
+	delete(s.groups, g.key)
+	if g.older != nil {
+		g.older.newer = g.newer
+	} else {
+		s.oldest = g.newer
+	}
+	if g.newer != nil {
+		g.newer.older = g.older
+	} else {
+		s.newest = g.older
+	}
+	g.older, g.newer = nil, nil
+	s.spans -= g.spans
+	s.bytes -= g.bytes
+	for _, e := range g.entries {
+		if s.entries[e.key] == e {
+			delete(s.entries, e.key)
+		}
+	}
+	if g.key.span.IsEmpty() {
+		s.memory.MarkReleased(g.key.trace)
+	}
+}
+
+// effects collects, under the lock, what to send and count once it is
+// released.
+type effects struct {
+	groups []releasedGroup
+	// orphans counts dropped records by reason.
+	orphans [numJoinReasons]int64
+	// joinedNow: spans folded on their way through and their records.
+	joinedNow, recordsNow int64
+	// units: spans and records that left, by storage item.
+	units map[uint64]int
+
+	traces0, spans0, bytes0 int64
+	dTraces, dSpans, dBytes int64
+}
+
+type releasedGroup struct {
+	g   *group
+	why releaseReason
+}
+
+func (o *effects) begin(s *Stage) {
+	o.traces0, o.spans0, o.bytes0 = int64(len(s.groups)), int64(s.spans), s.bytes
+}
+
+func (o *effects) end(s *Stage) {
+	o.dTraces, o.dSpans, o.dBytes = int64(len(s.groups))-o.traces0, int64(s.spans)-o.spans0, s.bytes-o.bytes0
+}
+
+func (o *effects) release(g *group, why releaseReason) {
+	o.groups = append(o.groups, releasedGroup{g, why})
+}
+
+func (o *effects) joined(e *entry) {
+	o.joinedNow++
+	o.recordsNow += int64(len(e.recs))
+	o.recordsLeft(e)
+}
+
+// orphan counts the records of a record group dropped for why.
+func (o *effects) orphan(e *entry, why joinReason) {
+	o.orphans[why] += int64(len(e.recs))
+	o.recordsLeft(e)
+}
+
+// recordsLeft notes that e's records no longer wait (for the storage).
+func (o *effects) recordsLeft(e *entry) {
+	for i := range e.recs {
+		if q := e.recs[i].pseq; q != 0 {
+			o.left(q, 1)
+		}
+	}
+}
+
+func (o *effects) left(pseq uint64, n int) {
+	if o.units == nil {
+		o.units = map[uint64]int{}
+	}
+	o.units[pseq] += n
+}
+
+// finish, outside the lock, folds the records of released groups into
+// their spans, forwards the groups (one batch per origin) and records the
+// telemetry.
+func (s *Stage) finish(ctx context.Context, o *effects) {
+	joined, records := o.joinedNow, o.recordsNow
+	var (
+		without       [numJoinReasons]int64
+		releases      [numRelReasons]int64
+		releasedSpans [numRelReasons]int64
+	)
+	type batch struct {
+		o  *origin
+		td ptrace.Traces
+	}
+	var batches []batch
+	now := s.now()
+	for _, rg := range o.groups {
+		g := rg.g
+		for _, c := range g.chunks {
+			if c.pseq != 0 {
+				o.left(c.pseq, c.n)
+			}
+		}
+		for _, e := range g.entries {
+			o.recordsLeft(e)
+			switch {
+			case len(e.recs) > 0:
+				foldRecords(e.span, e.recs)
+				joined++
+				records += int64(len(e.recs))
+			case e.awaits:
+				why := joinReasonOf(rg.why)
+				addJoinWarning(e.span, why)
+				without[why]++
+			}
+		}
+		for _, c := range g.chunks {
+			d := now.Sub(c.at).Seconds()
+			for range c.n {
+				s.tel.ExporterRespanAssemblyWaitDuration.Record(ctx, d)
+			}
+		}
+		releases[rg.why]++
+		releasedSpans[rg.why] += int64(g.spans)
+		bi := slices.IndexFunc(batches, func(b batch) bool { return b.o == g.origin })
+		if bi < 0 {
+			batches = append(batches, batch{o: g.origin, td: ptrace.NewTraces()})
+			bi = len(batches) - 1
+		}
+		g.td.ResourceSpans().MoveAndAppendTo(batches[bi].td.ResourceSpans())
+	}
+	for _, b := range batches {
+		if err := s.forward(b.o.ctx, b.td); err != nil {
+			// The exporterhelper has counted it (e.g. a full queue); there
+			// is no caller to return it to.
+			s.logger.Warn("The sending queue refused spans released by the assembly stage",
+				zap.Int("spans", b.td.SpanCount()), zap.Error(err))
+		}
+	}
+	if s.persist != nil && len(o.units) > 0 {
+		s.persist.done(ctx, o.units)
+	}
+
+	t := s.tel
+	if joined > 0 {
+		t.ExporterRespanLogsJoinSpansJoined.Add(ctx, joined)
+		t.ExporterRespanLogsJoinRecordsJoined.Add(ctx, records)
+	}
+	for why, n := range without {
+		if n > 0 {
+			t.ExporterRespanLogsJoinSpansWithoutContent.Add(ctx, n,
+				metric.WithAttributes(attribute.String("reason", joinReasonNames[why])))
+		}
+	}
+	for why, n := range o.orphans {
+		if n > 0 {
+			t.ExporterRespanLogsJoinRecordsOrphaned.Add(ctx, n,
+				metric.WithAttributes(attribute.String("reason", joinReasonNames[why])))
+		}
+	}
+	for why := range releases {
+		if releases[why] > 0 {
+			attrs := metric.WithAttributes(attribute.String("reason", relNames[why]))
+			t.ExporterRespanAssemblyReleases.Add(ctx, releases[why], attrs)
+			t.ExporterRespanAssemblyReleasedSpans.Add(ctx, releasedSpans[why], attrs)
+		}
+	}
+	if o.dTraces != 0 {
+		t.ExporterRespanAssemblyTracesWaiting.Add(ctx, o.dTraces)
+	}
+	if o.dSpans != 0 {
+		t.ExporterRespanAssemblySpansWaiting.Add(ctx, o.dSpans)
+	}
+	if o.dBytes != 0 {
+		t.ExporterRespanAssemblyBytesWaiting.Add(ctx, o.dBytes)
+	}
+}
+
+// SetClock replaces the stage's clock (and its memory's); tests and
+// benchmarks drive time with it and call Sweep instead of waiting for the
+// expiry loop. Call before the first span.
+func (s *Stage) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	s.now = now
+	s.mu.Unlock()
+	if s.memory != nil {
+		s.memory.mu.Lock()
+		s.memory.now = now
+		s.memory.mu.Unlock()
+	}
+}
+
+// Sweep releases what is due now, as one tick of the expiry loop does.
+func (s *Stage) Sweep() { s.expire() }
