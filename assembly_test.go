@@ -43,13 +43,18 @@ type replayCase struct {
 // rekey gives the traces of case i trace ids of their own (fixtures share
 // ids), in the spans and in the records.
 func rekey(c *replayCase, i int) {
+	ids := map[pcommon.TraceID]pcommon.TraceID{}
 	fix := func(id pcommon.TraceID) pcommon.TraceID {
 		if id.IsEmpty() {
 			return id
 		}
-		id[0] ^= byte(i + 1)
-		id[1] ^= 0xa5
-		return id
+		n, ok := ids[id]
+		if !ok {
+			n = id
+			n[0], n[1], n[2] = 0xa5, byte(i), byte(len(ids))
+			ids[id] = n
+		}
+		return n
 	}
 	rss := c.td.ResourceSpans()
 	for r := 0; r < rss.Len(); r++ {
