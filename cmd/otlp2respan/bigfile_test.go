@@ -28,7 +28,58 @@ func TestMain(m *testing.M) {
 	if os.Getenv("OTLP2RESPAN_TEST_CHILD") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if big.dir != "" {
+		_ = os.RemoveAll(big.dir)
+	}
+	os.Exit(code)
+}
+
+// big is the generated large input, shared by the tests that need one.
+var big struct {
+	once  sync.Once
+	dir   string
+	path  string
+	spans int
+	err   error
+}
+
+// bigInput generates ~64 MB of JSON lines (OTLP2RESPAN_BIG_MB overrides
+// it, for measuring by hand) whose last line is cut short, as when the
+// writer died, once per test binary.
+func bigInput(t *testing.T) (string, int) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no large generated input")
+	}
+	big.once.Do(func() {
+		size := int64(64 << 20)
+		if s := os.Getenv("OTLP2RESPAN_BIG_MB"); s != "" {
+			mb, _ := strconv.Atoi(s)
+			size = int64(mb) << 20
+		}
+		if big.dir, big.err = os.MkdirTemp("", "otlp2respan-big-*"); big.err != nil {
+			return
+		}
+		big.path = filepath.Join(big.dir, "big.jsonl")
+		f, err := os.Create(big.path)
+		if err != nil {
+			big.err = err
+			return
+		}
+		big.spans, err = genLines(f, size, 1)
+		if err == nil {
+			_, err = f.WriteString(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8e`)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		big.err = err
+	})
+	if big.err != nil {
+		t.Fatal(big.err)
+	}
+	return big.path, big.spans
 }
 
 // child runs the command in a child process.
@@ -136,31 +187,7 @@ func maxRSS(cmd *exec.Cmd) int64 {
 // holding the input (and its decoded form) would take, that every span
 // arrives once and that a trace's user id reaches all of its spans.
 func TestImportLargeInputBoundedMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
-	}
-	size := int64(64 << 20)
-	if s := os.Getenv("OTLP2RESPAN_BIG_MB"); s != "" { // for measuring by hand
-		mb, _ := strconv.Atoi(s)
-		size = int64(mb) << 20
-	}
-	dir := t.TempDir()
-	p := filepath.Join(dir, "big.jsonl")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spans, err := genLines(f, size, 1)
-	if err == nil {
-		// The writer died mid-line: a truncated last line.
-		_, err = f.WriteString(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8e`)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, spans := bigInput(t)
 	fi, _ := os.Stat(p)
 
 	rc := &countingIngest{seen: map[string]int{}}
@@ -171,7 +198,7 @@ func TestImportLargeInputBoundedMemory(t *testing.T) {
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	elapsed := time.Since(start)
 	rss := maxRSS(cmd)
 	t.Logf("import of %d MB (%d spans): %v, peak RSS %d MB", fi.Size()>>20, spans, elapsed.Round(100*time.Millisecond), rss>>20)
@@ -267,4 +294,76 @@ func TestImportStopsOnSignalWhileReadingStdin(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != exitError || !strings.Contains(errb.String(), "interrupted") {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
 	}
+}
+
+// TestConvertLargeInputBoundedMemory: convert streams too. Its output is
+// one array, but only one group of traces is held at a time; the truncated
+// last line makes it exit 1 without printing anything.
+func TestConvertLargeInputBoundedMemory(t *testing.T) {
+	p, _ := bigInput(t)
+	fi, _ := os.Stat(p)
+	run := func(args ...string) (*exec.Cmd, string, time.Duration) {
+		cmd := child(args...)
+		var errb strings.Builder
+		cmd.Stdout, cmd.Stderr = io.Discard, &errb
+		start := time.Now()
+		_ = cmd.Run()
+		return cmd, errb.String(), time.Since(start)
+	}
+	cmd, stderr, el := run("convert", p)
+	if code := cmd.ProcessState.ExitCode(); code != exitError || !strings.Contains(stderr, "cut short") {
+		t.Fatalf("exit %d, stderr %q; want 1 for the truncated last line", code, stderr)
+	}
+	t.Logf("convert (checking) of %d MB: %v, peak RSS %d MB", fi.Size()>>20, el.Round(100*time.Millisecond), maxRSS(cmd)>>20)
+	// Without the cut line (head of the file): the whole array.
+	good := filepath.Join(t.TempDir(), "good.jsonl")
+	if err := copyLines(p, good); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.json")
+	cmd = child("convert", "-v", good)
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb strings.Builder
+	cmd.Stdout, cmd.Stderr = f, &errb
+	start := time.Now()
+	err = cmd.Run()
+	f.Close()
+	rss := maxRSS(cmd)
+	t.Logf("convert of %d MB: %v, peak RSS %d MB: %s", fi.Size()>>20, time.Since(start).Round(100*time.Millisecond), rss>>20, strings.TrimSpace(errb.String()))
+	if err != nil {
+		t.Fatalf("convert: %v\n%s", err, errb.String())
+	}
+	if ofi, _ := os.Stat(out); ofi == nil || ofi.Size() < fi.Size()/2 || !jsonValidFile(t, out) {
+		t.Fatalf("output is not a full JSON array")
+	}
+	if limit := int64(300 << 20); rss > limit {
+		t.Errorf("peak RSS %d MB for %d MB of input, want under %d MB", rss>>20, fi.Size()>>20, limit>>20)
+	}
+}
+
+// copyLines copies the complete lines of src to dst.
+func copyLines(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b[:bytes.LastIndexByte(b, '\n')+1], 0o600)
+}
+
+func jsonValidFile(t *testing.T, p string) bool {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return false
+	}
+	return v[0] == '['
 }

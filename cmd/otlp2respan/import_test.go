@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -387,5 +388,30 @@ func TestImportSendsValidLinesAndNamesBadOnes(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "spans sent:   9\n") || !strings.Contains(r.stdout, "bad lines:    3\n") {
 		t.Errorf("summary:\n%s", r.stdout)
+	}
+}
+
+// TestImportDevZero: an endless binary input ends at once with a clear
+// error, instead of being read until memory runs out.
+func TestImportDevZero(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	s, url := newSink(t, sinkKey)
+	good := writeFile(t, "good.json", marshal(t, buildTraces(1)))
+	done := make(chan result, 1)
+	go func() {
+		done <- importCLI(t, nil, "-endpoint", url, "-api-key", sinkKey, "-progress", "never", good, "/dev/zero")
+	}()
+	select {
+	case r := <-done:
+		if r.code != exitError || !strings.Contains(r.stderr, "/dev/zero: not OTLP/JSON (binary data") {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		if s.SpanCount() != 3 {
+			t.Errorf("%d spans sent, want the 3 of the good file", s.SpanCount())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("import /dev/zero does not stop")
 	}
 }

@@ -374,3 +374,14 @@ func TestDecodeOTLPJSONCountsRequests(t *testing.T) {
 		t.Fatalf("n=%d spans=%d err=%v; want 3 requests, 9 spans", n, dst.SpanCount(), err)
 	}
 }
+
+// TestConvertErrorAtFirstByteOfALine: the error is reported at its own
+// line and column 1, not at the end of the line before.
+func TestConvertErrorAtFirstByteOfALine(t *testing.T) {
+	good := string(marshal(t, buildTraces(1)))
+	p := writeFile(t, "first-byte.jsonl", []byte(good+"\n"+good+"\n]"+good+"\n"))
+	r := runCLI("", "convert", p)
+	if r.code != exitError || !strings.Contains(r.stderr, p+":3:1: invalid JSON") {
+		t.Fatalf("code %d, stderr %q; want %s:3:1", r.code, r.stderr, p)
+	}
+}
