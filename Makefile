@@ -17,7 +17,7 @@ RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env 
 # FUZZTIME=0 skips the fuzz runs of `make test`.
 FUZZTIME ?= 15s
 LONG_FUZZTIME ?= 5m
-FUZZ_TARGETS := FuzzTranslate FuzzAttributes FuzzAttributesRedacted FuzzParseJSON FuzzAppendString
+FUZZ_TARGETS := FuzzTranslate FuzzAttributes FuzzAttributesRedacted FuzzParseJSON FuzzAppendString FuzzFastMessages FuzzDeferredMatchesText
 
 # Go files under version control or about to be (not ignored ones such as an
 # ocb build in dist/); every .go file when this is not a git checkout.

@@ -191,9 +191,18 @@ func (d deferredMessages) String() string {
 	return withScratch(d.appendJSON)
 }
 
-// appendQuoted writes the JSON text as a JSON string literal.
-func (d deferredMessages) appendQuoted(dst []byte) []byte {
-	return appendQuotedScratch(dst, d.appendJSON)
+// appendQuoted writes the JSON text as a JSON string literal, escaping
+// each content string once for both levels (msgWriter nested), with e's
+// content hook.
+func (d deferredMessages) appendQuoted(dst []byte, e *Encoder) []byte {
+	w := msgWriter{enc: e, nested: true}
+	dst = append(dst, '"')
+	if d.single {
+		dst = w.message(dst, &d.msgs[0])
+	} else {
+		dst = w.messages(dst, d.msgs)
+	}
+	return append(dst, '"')
 }
 
 // InputText returns the input field's JSON text (materialising a deferred

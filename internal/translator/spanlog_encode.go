@@ -6,6 +6,7 @@ package translator
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // jsonObject is a tiny helper that tracks the comma between members.
@@ -70,8 +71,50 @@ func (o *jsonObject) strs(k string, v []string) {
 	o.buf = appendAny(o.buf, v)
 }
 
+// Encoder writes span logs into request bodies. A nil *Encoder, or one
+// without hooks, writes them as they are; SpanLog.AppendJSON and
+// EncodeArray use that.
+type Encoder struct {
+	// Content, when set, rewrites every content string leaf as it is
+	// written: message contents and text parts (prompt_messages,
+	// completion_message(s) and the input/output built from them), tool-call
+	// arguments, tool results, and input/output given as text (the whole
+	// JSON text). It is called each time a leaf is written, so a message
+	// sent in both prompt_messages and input passes twice, and a span log
+	// encoded again (after a 413) passes again. Unset, it costs one nil
+	// check per leaf.
+	Content func(s string) string
+}
+
+// AppendArray appends the JSON array of logs to dst.
+func (e *Encoder) AppendArray(dst []byte, logs []*SpanLog) []byte {
+	dst = append(dst, '[')
+	for i, l := range logs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = e.AppendJSON(dst, l)
+	}
+	return append(dst, ']')
+}
+
+// hooked reports whether a content hook is set.
+func (e *Encoder) hooked() bool { return e != nil && e.Content != nil }
+
+// leaf applies the content hook to s.
+func (e *Encoder) leaf(s string) string {
+	if e != nil && e.Content != nil {
+		return e.Content(s)
+	}
+	return s
+}
+
 // AppendJSON appends the span log as one JSON object to dst.
-func (s *SpanLog) AppendJSON(dst []byte) []byte {
+func (s *SpanLog) AppendJSON(dst []byte) []byte { return (*Encoder)(nil).AppendJSON(dst, s) }
+
+// AppendJSON appends the span log as one JSON object to dst.
+func (e *Encoder) AppendJSON(dst []byte, s *SpanLog) []byte {
+	w := msgWriter{enc: e}
 	o := jsonObject{buf: append(dst, '{'), first: true}
 	o.key("trace_unique_id")
 	o.buf = appendString(o.buf, s.TraceID)
@@ -102,29 +145,29 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 
 	if len(s.PromptMessages) > 0 {
 		o.key("prompt_messages")
-		o.buf = appendMessages(o.buf, s.PromptMessages)
+		o.buf = w.messages(o.buf, s.PromptMessages)
 	}
 	if s.CompletionMessage != nil {
 		o.key("completion_message")
-		o.buf = s.CompletionMessage.appendJSON(o.buf)
+		o.buf = w.message(o.buf, s.CompletionMessage)
 	}
 	if len(s.CompletionMessages) > 1 {
 		o.key("completion_messages")
-		o.buf = appendMessages(o.buf, s.CompletionMessages)
+		o.buf = w.messages(o.buf, s.CompletionMessages)
 	}
 	switch {
 	case s.Input != "":
-		o.str("input", s.Input)
+		o.str("input", e.leaf(s.Input))
 	case s.inputMsgs.set():
 		o.key("input")
-		o.buf = s.inputMsgs.appendQuoted(o.buf)
+		o.buf = s.inputMsgs.appendQuoted(o.buf, e)
 	}
 	switch {
 	case s.Output != "":
-		o.str("output", s.Output)
+		o.str("output", e.leaf(s.Output))
 	case s.outputMsgs.set():
 		o.key("output")
-		o.buf = s.outputMsgs.appendQuoted(o.buf)
+		o.buf = s.outputMsgs.appendQuoted(o.buf, e)
 	}
 
 	o.optInt("prompt_tokens", s.PromptTokens)
@@ -221,55 +264,9 @@ func appendMetadataEntries(dst []byte, entries []MetadataEntry) []byte {
 	return append(dst, '}')
 }
 
-func appendMessages(dst []byte, msgs []Message) []byte {
-	dst = append(dst, '[')
-	for i := range msgs {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = msgs[i].appendJSON(dst)
-	}
-	return append(dst, ']')
-}
+func appendMessages(dst []byte, msgs []Message) []byte { return msgWriter{}.messages(dst, msgs) }
 
-func (m *Message) appendJSON(dst []byte) []byte {
-	o := jsonObject{buf: append(dst, '{'), first: true}
-	o.key("role")
-	o.buf = appendString(o.buf, wireRole(m.Role))
-	o.key("content")
-	o.buf = appendAny(o.buf, m.Content)
-	o.str("name", m.Name)
-	o.str("tool_call_id", m.ToolCallID)
-	if len(m.ToolCalls) > 0 {
-		o.key("tool_calls")
-		o.buf = append(o.buf, '[')
-		for i, tc := range m.ToolCalls {
-			if i > 0 {
-				o.buf = append(o.buf, ',')
-			}
-			t := jsonObject{buf: append(o.buf, '{'), first: true}
-			if tc.ID != "" {
-				t.str("id", tc.ID)
-			}
-			t.key("type")
-			t.buf = append(t.buf, `"function"`...)
-			t.key("function")
-			f := jsonObject{buf: append(t.buf, '{'), first: true}
-			f.key("name")
-			f.buf = appendString(f.buf, tc.Name)
-			f.key("arguments")
-			args := tc.Arguments
-			if args == "" {
-				args = "{}"
-			}
-			f.buf = appendString(f.buf, args)
-			t.buf = append(f.buf, '}')
-			o.buf = append(t.buf, '}')
-		}
-		o.buf = append(o.buf, ']')
-	}
-	return append(o.buf, '}')
-}
+func (m *Message) appendJSON(dst []byte) []byte { return msgWriter{}.message(dst, m) }
 
 // messagesJSON returns the JSON text of msgs (for input).
 func messagesJSON(msgs []Message) string {
@@ -279,6 +276,177 @@ func messagesJSON(msgs []Message) string {
 // messageJSON returns the JSON text of one message (for output).
 func messageJSON(m *Message) string {
 	return withScratch(func(b []byte) []byte { return m.appendJSON(b) })
+}
+
+// msgWriter writes messages as JSON or, nested, as the body of a JSON
+// string literal holding that JSON: how input and output carry messages.
+// Nested writing escapes each content string once, for both levels at
+// once, straight into the body, instead of building the JSON text and
+// escaping it again. Content leaves go through the encoder's hook.
+type msgWriter struct {
+	enc    *Encoder
+	nested bool
+}
+
+// quote writes the quote of a string literal of the written JSON.
+func (w msgWriter) quote(dst []byte) []byte {
+	if w.nested {
+		return append(dst, '\\', '"')
+	}
+	return append(dst, '"')
+}
+
+func (w msgWriter) str(dst []byte, s string) []byte {
+	dst = w.quote(dst)
+	dst = appendStringBody(dst, s, w.nested)
+	return w.quote(dst)
+}
+
+// key writes "k": (k is a constant that needs no escaping).
+func (w msgWriter) key(dst []byte, k string) []byte {
+	dst = w.quote(dst)
+	dst = append(dst, k...)
+	dst = w.quote(dst)
+	return append(dst, ':')
+}
+
+// content writes a message's content: a string, null, or a tree of parts.
+func (w msgWriter) content(dst []byte, c any) []byte {
+	switch x := c.(type) {
+	case string:
+		return w.str(dst, w.enc.leaf(x))
+	case nil:
+		return append(dst, "null"...)
+	}
+	if !w.nested {
+		return w.enc.appendTree(dst, c)
+	}
+	// A parts tree inside input/output (rare): its JSON text, escaped
+	// once (the text is already JSON, so one level is left to add).
+	bp := scratchPool.Get().(*[]byte)
+	b := w.enc.appendTree((*bp)[:0], c)
+	dst = appendStringBody(dst, unsafe.String(unsafe.SliceData(b), len(b)), false)
+	if cap(b) <= 1<<20 {
+		*bp = b
+		scratchPool.Put(bp)
+	}
+	return dst
+}
+
+func (w msgWriter) messages(dst []byte, msgs []Message) []byte {
+	dst = append(dst, '[')
+	for i := range msgs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = w.message(dst, &msgs[i])
+	}
+	return append(dst, ']')
+}
+
+func (w msgWriter) message(dst []byte, m *Message) []byte {
+	dst = append(dst, '{')
+	dst = w.key(dst, "role")
+	dst = w.str(dst, wireRole(m.Role))
+	dst = append(dst, ',')
+	dst = w.key(dst, "content")
+	dst = w.content(dst, m.Content)
+	if m.Name != "" {
+		dst = append(dst, ',')
+		dst = w.key(dst, "name")
+		dst = w.str(dst, m.Name)
+	}
+	if m.ToolCallID != "" {
+		dst = append(dst, ',')
+		dst = w.key(dst, "tool_call_id")
+		dst = w.str(dst, m.ToolCallID)
+	}
+	if len(m.ToolCalls) > 0 {
+		dst = append(dst, ',')
+		dst = w.key(dst, "tool_calls")
+		dst = append(dst, '[')
+		for i, tc := range m.ToolCalls {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, '{')
+			if tc.ID != "" {
+				dst = w.key(dst, "id")
+				dst = w.str(dst, tc.ID)
+				dst = append(dst, ',')
+			}
+			dst = w.key(dst, "type")
+			dst = w.str(dst, "function")
+			dst = append(dst, ',')
+			dst = w.key(dst, "function")
+			dst = append(dst, '{')
+			dst = w.key(dst, "name")
+			dst = w.str(dst, tc.Name)
+			dst = append(dst, ',')
+			dst = w.key(dst, "arguments")
+			if tc.Arguments == "" {
+				dst = w.str(dst, "{}")
+			} else {
+				dst = w.str(dst, w.enc.leaf(tc.Arguments))
+			}
+			dst = append(dst, '}', '}')
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
+}
+
+// appendTree writes a content tree (parts) as JSON, its string leaves
+// through the content hook.
+func (e *Encoder) appendTree(dst []byte, v any) []byte {
+	if !e.hooked() {
+		return appendAny(dst, v)
+	}
+	return appendAnyHooked(dst, v, e.Content, 0)
+}
+
+// appendAnyHooked is appendAny with hook applied to every string value
+// (not to keys).
+func appendAnyHooked(dst []byte, v any, hook func(string) string, depth int) []byte {
+	if depth > maxDepth {
+		return append(dst, "null"...)
+	}
+	switch x := v.(type) {
+	case string:
+		return appendString(dst, hook(x))
+	case []string:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, hook(e))
+		}
+		return append(dst, ']')
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendAnyHooked(dst, e, hook, depth+1)
+		}
+		return append(dst, ']')
+	case map[string]any:
+		var buf [32]string
+		keys := appendSortedKeys(buf[:0], x)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, k)
+			dst = append(dst, ':')
+			dst = appendAnyHooked(dst, x[k], hook, depth+1)
+		}
+		return append(dst, '}')
+	}
+	return appendAny(dst, v)
 }
 
 // wireRole maps a role to the set Respan's message type accepts (system,

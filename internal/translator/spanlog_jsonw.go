@@ -35,6 +35,15 @@ var needsEscape = func() (t [256]bool) {
 // one; invalid UTF-8 becomes U+FFFD, so the output is always valid JSON.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	dst = appendStringBody(dst, s, false)
+	return append(dst, '"')
+}
+
+// appendStringBody appends the inside of s's JSON string literal. Nested,
+// it appends what escaping that literal's text again gives (the inside of
+// a JSON string holding JSON text that holds s): a string escaped once for
+// two levels.
+func appendStringBody(dst []byte, s string, nested bool) []byte {
 	start, i := 0, 0
 	for i < len(s) {
 		if i+8 <= len(s) && plainASCII8(s[i:i+8]) {
@@ -45,7 +54,17 @@ func appendString(dst []byte, s string) []byte {
 		if c < utf8.RuneSelf {
 			if needsEscape[c] {
 				dst = append(dst, s[start:i]...)
-				dst = appendEscapedASCII(dst, c)
+				if nested {
+					var e [6]byte
+					for _, b := range appendEscapedASCII(e[:0], c) {
+						if b == '\\' || b == '"' {
+							dst = append(dst, '\\')
+						}
+						dst = append(dst, b)
+					}
+				} else {
+					dst = appendEscapedASCII(dst, c)
+				}
 				start = i + 1
 			}
 			i++
@@ -54,13 +73,16 @@ func appendString(dst []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\\ufffd"...)
+			if nested {
+				dst = append(dst, "\\\\ufffd"...)
+			} else {
+				dst = append(dst, "\\ufffd"...)
+			}
 			start = i + 1
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }
 
 // plainASCII8 reports whether 8 bytes are all ASCII, none a control
