@@ -4,6 +4,8 @@
 package translator
 
 import (
+	"sync"
+
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/respanai/respanexporter/internal/genai"
@@ -121,6 +123,8 @@ type Translator struct {
 	providerIDs map[string]string
 	// tools caches tool extraction across batches (safe for concurrent use).
 	tools toolsCache
+	// views pools the per-batch working state (*spanView).
+	views sync.Pool
 }
 
 // New returns a Translator for opts.

@@ -25,6 +25,10 @@ type jsonParser struct {
 	i     int
 	depth int
 	build bool
+	// arena, when set, receives unescaped strings (built in scratch), so
+	// that they cost no allocation of their own.
+	arena   *byteArena
+	scratch *[]byte
 }
 
 // parseJSON decodes s; ok is false unless s is exactly one JSON value
@@ -218,7 +222,11 @@ func (p *jsonParser) str() (string, bool) {
 func (p *jsonParser) strEscaped(start int) (string, bool) {
 	var b []byte
 	if p.build {
-		b = make([]byte, 0, p.i-start+16)
+		if p.arena != nil {
+			b = (*p.scratch)[:0]
+		} else {
+			b = make([]byte, 0, p.i-start+16)
+		}
 		b = append(b, p.s[start:p.i]...)
 	}
 	for p.i < len(p.s) {
@@ -226,6 +234,10 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 		switch {
 		case c == '"':
 			p.i++
+			if p.arena != nil {
+				*p.scratch = b
+				return p.arena.copyString(b), true
+			}
 			return string(b), true
 		case c < 0x20:
 			return "", false

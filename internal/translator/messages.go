@@ -500,6 +500,10 @@ type msgBuilder struct {
 	// items are the content parts in order. A text part is held as its
 	// text and becomes an OpenAI {"type":"text"} part only when the
 	// message mixes kinds: most messages are text alone, sent as a string.
+	// The first item is held inline: a message of one part costs no
+	// allocation here. items holds all of them once there are two.
+	first     msgItem
+	n         int
 	items     []msgItem
 	texts     int // how many items are text parts
 	toolCalls []ToolCall
@@ -507,13 +511,33 @@ type msgBuilder struct {
 }
 
 func (b *msgBuilder) addText(s string) {
-	b.items = append(b.items, msgItem{text: s, isText: true})
+	b.add(msgItem{text: s, isText: true})
 	b.texts++
 }
 
 // addRaw adds a non-text content part (an OpenAI-shaped tree).
 func (b *msgBuilder) addRaw(part any) {
-	b.items = append(b.items, msgItem{part: part})
+	b.add(msgItem{part: part})
+}
+
+func (b *msgBuilder) add(it msgItem) {
+	switch b.n {
+	case 0:
+		b.first = it
+	case 1:
+		b.items = append(make([]msgItem, 0, 4), b.first, it)
+	default:
+		b.items = append(b.items, it)
+	}
+	b.n++
+}
+
+// all returns the items.
+func (b *msgBuilder) all() []msgItem {
+	if b.n == 1 {
+		return []msgItem{b.first}
+	}
+	return b.items
 }
 
 // msgItem is one content part of a msgBuilder.
@@ -524,14 +548,13 @@ type msgItem struct {
 }
 
 func (b *msgBuilder) content(v *spanView) any {
-	if len(b.items) == 0 {
+	switch {
+	case b.n == 0:
 		return nil
-	}
-	if b.texts == len(b.items) {
-		if len(b.items) == 1 {
-			return b.items[0].text
-		}
-		n := len(b.items) - 1
+	case b.n == 1 && b.texts == 1:
+		return b.first.text
+	case b.texts == b.n:
+		n := b.n - 1
 		for _, it := range b.items {
 			n += len(it.text)
 		}
@@ -545,8 +568,9 @@ func (b *msgBuilder) content(v *spanView) any {
 		}
 		return v.capContent(sb.String())
 	}
-	parts := make([]any, len(b.items))
-	for i, it := range b.items {
+	items := b.all()
+	parts := make([]any, len(items))
+	for i, it := range items {
 		if it.isText {
 			parts[i] = map[string]any{"type": "text", "text": it.text}
 		} else {

@@ -39,8 +39,9 @@ type fastPart struct {
 
 // fastReader holds the reused buffers of the fast path (one per view).
 type fastReader struct {
-	msgs  []fastMsg
-	parts []fastPart
+	msgs    []fastMsg
+	parts   []fastPart
+	scratch []byte
 }
 
 // useFastMessages lets the equivalence tests run the general path alone.
@@ -51,14 +52,17 @@ var useFastMessages = true
 // has not. depth is the depth fromAny was called with.
 func (c *msgConv) fastMessages(t, def string, depth int) (out []Message, ok bool) {
 	r := &c.v.fast
-	if !useFastMessages || !r.read(t) {
+	if !useFastMessages || !r.read(t, &c.v.arena) {
 		return nil, false
+	}
+	if len(r.msgs) > 0 {
+		out = make([]Message, 0, len(r.msgs))
 	}
 	for i := range r.msgs {
 		if c.full {
 			break
 		}
-		out = append(out, c.fastMessage(&r.msgs[i], r.parts, def, depth)...)
+		out = c.fastMessage(out, &r.msgs[i], r.parts, def, depth)
 	}
 	return out, true
 }
@@ -66,7 +70,7 @@ func (c *msgConv) fastMessages(t, def string, depth int) (out []Message, ok bool
 // fastMessage is fromMessageMap for a message read by the fast path. The
 // general path reaches the parts of a list given to fromAny at depth d at
 // depth d+4 (fromAny → fromAny → fromList → fromMap → addContent → addPart).
-func (c *msgConv) fastMessage(m *fastMsg, parts []fastPart, def string, depth int) []Message {
+func (c *msgConv) fastMessage(out []Message, m *fastMsg, parts []fastPart, def string, depth int) []Message {
 	role := normRole(m.role)
 	if role == "" {
 		role = def
@@ -103,7 +107,7 @@ func (c *msgConv) fastMessage(m *fastMsg, parts []fastPart, def string, depth in
 	if m.hasFinish {
 		c.addFinish(m.finish)
 	}
-	return c.finishMsg(nil, b)
+	return c.finishMsg(out, b)
 }
 
 // fastValue decodes a value the reader has validated: a JSON string is
@@ -114,10 +118,11 @@ func fastValue(raw string) any {
 }
 
 // read parses t into r.msgs and r.parts; false when t is not of the fast
-// shape or not valid JSON (as parseJSON would judge it).
-func (r *fastReader) read(t string) bool {
+// shape or not valid JSON (as parseJSON would judge it). Unescaped strings
+// go to arena (nil: each its own allocation).
+func (r *fastReader) read(t string, arena *byteArena) bool {
 	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
-	p := jsonParser{s: t}
+	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	ok := p.each('[', ']', func() bool { return r.message(&p) })
 	p.skipSpace()

@@ -110,7 +110,7 @@ func TestFastMessagesMatchGeneral(t *testing.T) {
 			}
 		}
 		var r fastReader
-		if t := strings.TrimSpace(s); t != "" && t[0] == '[' && r.read(t) {
+		if t := strings.TrimSpace(s); t != "" && t[0] == '[' && r.read(t, nil) {
 			taken++
 		}
 	}

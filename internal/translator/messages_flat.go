@@ -164,7 +164,7 @@ func (c *msgConv) tlMessage(out []Message, f map[string]pcommon.Value, def strin
 	if content, ok := flatAny(f, "content", "message.content", "user"); ok {
 		c.addContent(b, content, 1)
 	}
-	if len(b.items) == 0 {
+	if b.n == 0 {
 		if r := flatStr(f, "refusal"); r != "" {
 			b.addText(c.v.capContent(r))
 		}

@@ -113,7 +113,7 @@ var contentPrefixes = []string{
 // applyMetadata fills metadata from the resource, scope, renamed and
 // leftover attributes. It runs after every mapping so that consumed keys
 // are known.
-func applyMetadata(v *spanView, resource pcommon.Map, scope pcommon.InstrumentationScope, oiMeta map[string]any) {
+func applyMetadata(v *spanView, oiMeta map[string]any) {
 	// Explicit metadata objects and families first: they are user intent.
 	for _, k := range []string{"respan.metadata", "keywordsai.metadata"} {
 		if m := jsonAttrMap(v, k); m != nil {
@@ -172,14 +172,20 @@ func applyMetadata(v *spanView, resource pcommon.Map, scope pcommon.Instrumentat
 		})
 	}
 
-	if name := scope.Name(); name != "" {
-		v.setMeta("otel.scope.name", name)
-	}
-	if ver := scope.Version(); ver != "" {
-		v.setMeta("otel.scope.version", ver)
+	if sc := v.scope; sc != nil {
+		if sc.name != nil {
+			v.setMeta("otel.scope.name", sc.name)
+		}
+		if sc.version != nil {
+			v.setMeta("otel.scope.version", sc.version)
+		}
 	}
 	if kind := v.span.Kind(); kind != ptrace.SpanKindUnspecified {
-		v.setMeta("otel.span.kind", strings.ToLower(kind.String()))
+		if int(kind) < len(spanKindMeta) {
+			v.setMeta("otel.span.kind", spanKindMeta[kind])
+		} else {
+			v.setMeta("otel.span.kind", strings.ToLower(kind.String()))
+		}
 	}
 	if n := v.span.DroppedAttributesCount(); n > 0 {
 		v.warn("the SDK dropped attributes of this span")
@@ -188,21 +194,66 @@ func applyMetadata(v *spanView, resource pcommon.Map, scope pcommon.Instrumentat
 		v.warn("the SDK dropped events of this span")
 	}
 
-	switch v.opts.ResourceMetadata {
+	for _, e := range v.resMeta.entries {
+		v.setMeta(e.Key, e.Value)
+	}
+	v.truncated += v.resMeta.truncated
+}
+
+// spanKindMeta is the metadata value of each span kind, boxed once.
+var spanKindMeta = func() (t [6]any) {
+	for k := range t {
+		t[k] = strings.ToLower(ptrace.SpanKind(k).String())
+	}
+	return t
+}()
+
+// scopeMeta is the scope's metadata values, boxed once per scope.
+type scopeMeta struct{ name, version any }
+
+func newScopeMeta(scope pcommon.InstrumentationScope) *scopeMeta {
+	sc := &scopeMeta{}
+	if name := scope.Name(); name != "" {
+		sc.name = name
+	}
+	if ver := scope.Version(); ver != "" {
+		sc.version = ver
+	}
+	return sc
+}
+
+// resourceMeta is the metadata a resource gives each of its spans,
+// computed once per resource: the values, and how many of them were cut.
+type resourceMeta struct {
+	entries   []MetadataEntry
+	truncated int
+}
+
+func newResourceMeta(opts *Options, resource pcommon.Map) resourceMeta {
+	var rm resourceMeta
+	add := func(k string, val pcommon.Value) {
+		mv, cut := metaValue(opts.MaxMetadataValueBytes, val)
+		if cut {
+			rm.truncated++
+		}
+		rm.entries = append(rm.entries, MetadataEntry{Key: resourceMetaKey(k), Value: mv})
+	}
+	switch opts.ResourceMetadata {
 	case MetadataNone:
 	case MetadataAll:
 		resource.Range(func(k string, val pcommon.Value) bool {
-			v.setMeta(resourceMetaKey(k), metadataValue(v, val))
+			add(k, val)
 			return true
 		})
 	default:
 		for _, k := range []string{"service.name", "service.version", "service.namespace",
 			"deployment.environment.name", "deployment.environment"} {
 			if val, ok := resource.Get(k); ok {
-				v.setMeta(resourceMetaKey(k), metadataValue(v, val))
+				add(k, val)
 			}
 		}
 	}
+	return rm
 }
 
 // resourceMetaKey names the deployment environment "environment" whichever
@@ -247,33 +298,40 @@ func hasContentPrefix(k string) bool {
 // JSON-container strings are decoded (so they are sent once, re-encoded),
 // long strings are capped.
 func metadataValue(v *spanView, val pcommon.Value) any {
-	limit := v.opts.MaxMetadataValueBytes
+	mv, cut := metaValue(v.opts.MaxMetadataValueBytes, val)
+	if cut {
+		v.truncated++
+	}
+	return mv
+}
+
+// metaValue is metadataValue without the view: cut says whether the value
+// was cut to limit.
+func metaValue(limit int, val pcommon.Value) (mv any, cut bool) {
 	switch val.Type() {
 	case pcommon.ValueTypeStr:
 		s := val.Str()
 		if looksLikeJSONContainer(s) && (limit <= 0 || len(s) <= limit) {
 			if tree, ok := decodeJSON(s); ok {
-				return tree
+				return tree, false
 			}
 		}
 		if limit > 0 && len(s) > limit {
-			v.truncated++
-			return truncateUTF8(s, limit) + TruncationMarker
+			return truncateUTF8(s, limit) + TruncationMarker, true
 		}
-		return s
+		return s, false
 	case pcommon.ValueTypeBytes:
-		return nil
+		return nil, false
 	}
 	tree := valueToAny(val)
 	if limit > 0 {
 		if _, isPrimitive := tree.(string); !isPrimitive {
 			if enc := marshalAny(tree); len(enc) > limit && (isMapOrSlice(tree)) {
-				v.truncated++
-				return truncateUTF8(enc, limit) + TruncationMarker
+				return truncateUTF8(enc, limit) + TruncationMarker, true
 			}
 		}
 	}
-	return tree
+	return tree, false
 }
 
 func isMapOrSlice(v any) bool {

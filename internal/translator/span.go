@@ -29,17 +29,19 @@ type spanFacts struct {
 const maxSpanNameRunes = 255
 
 // translateSpan maps one span into sl (§4, §5) and returns its facts.
-func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope, resource pcommon.Map) spanFacts {
+func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 	span := v.span
 	facts := spanFacts{traceID: span.TraceID(), spanID: span.SpanID(), parentID: span.ParentSpanID()}
 	// Spans of a trace are usually adjacent: hex-encode its id once.
 	if tid := span.TraceID(); tid != v.lastTraceID || v.lastTraceHex == "" {
-		v.lastTraceID, v.lastTraceHex = tid, tid.String()
+		v.lastTraceID, v.lastTraceHex = tid, v.arena.hexString(tid[:])
 	}
 	sl.TraceID = v.lastTraceHex
-	sl.SpanID = span.SpanID().String()
+	sid := span.SpanID()
+	sl.SpanID = v.arena.hexString(sid[:])
 	if !v.isRoot {
-		sl.ParentID = span.ParentSpanID().String()
+		pid := span.ParentSpanID()
+		sl.ParentID = v.arena.hexString(pid[:])
 	}
 	sl.SpanName = truncateRunes(span.Name(), maxSpanNameRunes)
 	if len(sl.SpanName) < len(span.Name()) {
@@ -134,10 +136,10 @@ func translateSpan(v *spanView, sl *SpanLog, scope pcommon.InstrumentationScope,
 	applyEvaluations(v)
 	mcpMetadata(v)
 	langfuseMetadata(v)
-	applyMetadata(v, resource, scope, oiMeta)
+	applyMetadata(v, oiMeta)
 
 	sl.Warnings = v.warnings
-	sl.Metadata = sortedMetadata(v.meta)
+	sl.Metadata = v.sortedMeta()
 	return facts
 }
 

@@ -79,7 +79,10 @@ func sortedMetadata(m map[string]any) []MetadataEntry {
 	if len(m) == 0 {
 		return nil
 	}
-	out := make([]MetadataEntry, 0, len(m))
+	return fillSortedMetadata(make([]MetadataEntry, 0, len(m)), m)
+}
+
+func fillSortedMetadata(out []MetadataEntry, m map[string]any) []MetadataEntry {
 	for k, v := range m {
 		out = append(out, MetadataEntry{Key: k, Value: v})
 	}

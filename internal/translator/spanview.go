@@ -32,6 +32,15 @@ type spanView struct {
 	keyBuf []byte
 	// fast holds the reused buffers of the fast message path.
 	fast fastReader
+	// arena holds the batch's small strings (hex ids, unescaped text).
+	arena byteArena
+	// resMeta and scope are the metadata of the current resource and
+	// scope, computed once per resource and scope.
+	resMeta resourceMeta
+	scope   *scopeMeta
+	// metaSlab is where the batch's span logs' metadata slices are cut
+	// from (each with its exact capacity, so none can grow into the next).
+	metaSlab []MetadataEntry
 	// providerIDs maps canonical providers to Respan provider_id values.
 	providerIDs map[string]string
 
@@ -259,6 +268,21 @@ func (v *spanView) warn(msg string) {
 		}
 	}
 	v.warnings = append(v.warnings, msg)
+}
+
+// sortedMeta returns the span's metadata as a sorted slice cut from the
+// batch's slab.
+func (v *spanView) sortedMeta() []MetadataEntry {
+	n := len(v.meta)
+	if n == 0 {
+		return nil
+	}
+	if cap(v.metaSlab)-len(v.metaSlab) < n {
+		v.metaSlab = make([]MetadataEntry, 0, max(n, 1024))
+	}
+	start := len(v.metaSlab)
+	v.metaSlab = v.metaSlab[:start+n]
+	return fillSortedMetadata(v.metaSlab[start:start:start+n], v.meta)
 }
 
 // setMeta sets a metadata key (first writer wins, so more specific mappings

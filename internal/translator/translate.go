@@ -28,7 +28,11 @@ func (t *Translator) Translate(td ptrace.Traces) *Result {
 // facts of spans of the batch's traces that were translated before.
 func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 	res := &Result{Dropped: map[DropReason]int{}}
-	v := newSpanView(&t.opts)
+	v, _ := t.views.Get().(*spanView)
+	if v == nil {
+		v = newSpanView(&t.opts)
+	}
+	defer t.putView(v)
 	v.providerIDs = t.providerIDs
 
 	// One allocation for all span logs and facts of the batch.
@@ -42,10 +46,14 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 	for ri := 0; ri < rss.Len(); ri++ {
 		rs := rss.At(ri)
 		resource := rs.Resource().Attributes()
+		// What the resource and each scope give every span's metadata is
+		// computed once for all their spans.
+		v.resMeta = newResourceMeta(&t.opts, resource)
 		sss := rs.ScopeSpans()
 		for si := 0; si < sss.Len(); si++ {
 			ss := sss.At(si)
 			scope := ss.Scope()
+			v.scope = newScopeMeta(scope)
 			spans := ss.Spans()
 			for pi := 0; pi < spans.Len(); pi++ {
 				span := spans.At(pi)
@@ -61,7 +69,7 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 				v.reset(span, scope.Name(), resource, isRoot)
 				slab = append(slab, SpanLog{Source: SourceRef{Resource: ri, Scope: si, Span: pi}})
 				sl := &slab[len(slab)-1]
-				f := translateSpan(v, sl, scope, resource)
+				f := translateSpan(v, sl)
 				// REDACTION HOOK (issue 13): every content leaf of the
 				// finished span log goes through the configured redactor
 				// before linking and encoding. Keep this call when moving
@@ -89,6 +97,17 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 	}
 	res.Problems = problems(res)
 	return res
+}
+
+// putView returns a view to the pool, dropping its references to the
+// batch (the span logs keep what they use; the view's reused buffers and
+// maps stay for the next batch).
+func (t *Translator) putView(v *spanView) {
+	v.span, v.attrs, v.resource = ptrace.Span{}, pcommon.Map{}, pcommon.Map{}
+	v.scope, v.resMeta, v.warnings = nil, resourceMeta{}, nil
+	clear(v.idx)
+	clear(v.meta)
+	t.views.Put(v)
 }
 
 // problems describes each distinct issue of the batch once.
