@@ -139,7 +139,16 @@ func New(opts Options) *Translator {
 // Options returns the options the translator was built with.
 func (t *Translator) Options() Options { return t.opts }
 
-// EncodeArray appends the JSON array of logs to dst (no hooks).
-func EncodeArray(dst []byte, logs []*SpanLog) []byte { return (*Encoder)(nil).AppendArray(dst, logs) }
+// EncodeArray appends the JSON array of logs to dst.
+func EncodeArray(dst []byte, logs []*SpanLog) []byte {
+	dst = append(dst, '[')
+	for i, l := range logs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = l.AppendJSON(dst)
+	}
+	return append(dst, ']')
+}
 
 var _ = ptrace.NewTraces

@@ -195,10 +195,9 @@ func (d deferredMessages) String() string {
 }
 
 // appendQuoted writes the JSON text as a JSON string literal, escaping
-// each content string once for both levels (msgWriter nested), with e's
-// content hook.
-func (d deferredMessages) appendQuoted(dst []byte, e *Encoder) []byte {
-	w := msgWriter{enc: e, nested: true}
+// each content string once for both levels (msgWriter nested).
+func (d deferredMessages) appendQuoted(dst []byte) []byte {
+	w := msgWriter{nested: true}
 	dst = append(dst, '"')
 	if d.single {
 		dst = w.message(dst, &d.msgs[0])

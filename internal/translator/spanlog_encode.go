@@ -71,50 +71,9 @@ func (o *jsonObject) strs(k string, v []string) {
 	o.buf = appendAny(o.buf, v)
 }
 
-// Encoder writes span logs into request bodies. A nil *Encoder, or one
-// without hooks, writes them as they are; SpanLog.AppendJSON and
-// EncodeArray use that.
-type Encoder struct {
-	// Content, when set, rewrites every content string leaf as it is
-	// written: message contents and text parts (prompt_messages,
-	// completion_message(s) and the input/output built from them), tool-call
-	// arguments, tool results, and input/output given as text (the whole
-	// JSON text). It is called each time a leaf is written, so a message
-	// sent in both prompt_messages and input passes twice, and a span log
-	// encoded again (after a 413) passes again. Unset, it costs one nil
-	// check per leaf.
-	Content func(s string) string
-}
-
-// AppendArray appends the JSON array of logs to dst.
-func (e *Encoder) AppendArray(dst []byte, logs []*SpanLog) []byte {
-	dst = append(dst, '[')
-	for i, l := range logs {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = e.AppendJSON(dst, l)
-	}
-	return append(dst, ']')
-}
-
-// hooked reports whether a content hook is set.
-func (e *Encoder) hooked() bool { return e != nil && e.Content != nil }
-
-// leaf applies the content hook to s.
-func (e *Encoder) leaf(s string) string {
-	if e != nil && e.Content != nil {
-		return e.Content(s)
-	}
-	return s
-}
-
 // AppendJSON appends the span log as one JSON object to dst.
-func (s *SpanLog) AppendJSON(dst []byte) []byte { return (*Encoder)(nil).AppendJSON(dst, s) }
-
-// AppendJSON appends the span log as one JSON object to dst.
-func (e *Encoder) AppendJSON(dst []byte, s *SpanLog) []byte {
-	w := msgWriter{enc: e}
+func (s *SpanLog) AppendJSON(dst []byte) []byte {
+	var w msgWriter
 	o := jsonObject{buf: append(dst, '{'), first: true}
 	o.key("trace_unique_id")
 	o.buf = appendString(o.buf, s.TraceID)
@@ -157,17 +116,17 @@ func (e *Encoder) AppendJSON(dst []byte, s *SpanLog) []byte {
 	}
 	switch {
 	case s.Input != "":
-		o.str("input", e.leaf(s.Input))
+		o.str("input", s.Input)
 	case s.inputMsgs.set():
 		o.key("input")
-		o.buf = s.inputMsgs.appendQuoted(o.buf, e)
+		o.buf = s.inputMsgs.appendQuoted(o.buf)
 	}
 	switch {
 	case s.Output != "":
-		o.str("output", e.leaf(s.Output))
+		o.str("output", s.Output)
 	case s.outputMsgs.set():
 		o.key("output")
-		o.buf = s.outputMsgs.appendQuoted(o.buf, e)
+		o.buf = s.outputMsgs.appendQuoted(o.buf)
 	}
 
 	o.optInt("prompt_tokens", s.PromptTokens)
@@ -282,9 +241,11 @@ func messageJSON(m *Message) string {
 // string literal holding that JSON: how input and output carry messages.
 // Nested writing escapes each content string once, for both levels at
 // once, straight into the body, instead of building the JSON text and
-// escaping it again. Content leaves go through the encoder's hook.
+// escaping it again. Every content leaf of a message (content, text
+// parts, tool-call arguments, tool results) is written by content or by
+// the arguments branch of message: the one place an encode-time content
+// hook would go.
 type msgWriter struct {
-	enc    *Encoder
 	nested bool
 }
 
@@ -314,17 +275,17 @@ func (w msgWriter) key(dst []byte, k string) []byte {
 func (w msgWriter) content(dst []byte, c any) []byte {
 	switch x := c.(type) {
 	case string:
-		return w.str(dst, w.enc.leaf(x))
+		return w.str(dst, x)
 	case nil:
 		return append(dst, "null"...)
 	}
 	if !w.nested {
-		return w.enc.appendTree(dst, c)
+		return appendAny(dst, c)
 	}
 	// A parts tree inside input/output (rare): its JSON text, escaped
 	// once (the text is already JSON, so one level is left to add).
 	bp := scratchPool.Get().(*[]byte)
-	b := w.enc.appendTree((*bp)[:0], c)
+	b := appendAny((*bp)[:0], c)
 	dst = appendStringBody(dst, unsafe.String(unsafe.SliceData(b), len(b)), false)
 	if cap(b) <= 1<<20 {
 		*bp = b
@@ -387,66 +348,13 @@ func (w msgWriter) message(dst []byte, m *Message) []byte {
 			if tc.Arguments == "" {
 				dst = w.str(dst, "{}")
 			} else {
-				dst = w.str(dst, w.enc.leaf(tc.Arguments))
+				dst = w.str(dst, tc.Arguments)
 			}
 			dst = append(dst, '}', '}')
 		}
 		dst = append(dst, ']')
 	}
 	return append(dst, '}')
-}
-
-// appendTree writes a content tree (parts) as JSON, its string leaves
-// through the content hook.
-func (e *Encoder) appendTree(dst []byte, v any) []byte {
-	if !e.hooked() {
-		return appendAny(dst, v)
-	}
-	return appendAnyHooked(dst, v, e.Content, 0)
-}
-
-// appendAnyHooked is appendAny with hook applied to every string value
-// (not to keys).
-func appendAnyHooked(dst []byte, v any, hook func(string) string, depth int) []byte {
-	if depth > maxDepth {
-		return append(dst, "null"...)
-	}
-	switch x := v.(type) {
-	case string:
-		return appendString(dst, hook(x))
-	case []string:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendString(dst, hook(e))
-		}
-		return append(dst, ']')
-	case []any:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendAnyHooked(dst, e, hook, depth+1)
-		}
-		return append(dst, ']')
-	case map[string]any:
-		var buf [32]string
-		keys := appendSortedKeys(buf[:0], x)
-		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendString(dst, k)
-			dst = append(dst, ':')
-			dst = appendAnyHooked(dst, x[k], hook, depth+1)
-		}
-		return append(dst, '}')
-	}
-	return appendAny(dst, v)
 }
 
 // wireRole maps a role to the set Respan's message type accepts (system,

@@ -1,0 +1,52 @@
+// Copyright The respanexporter Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// encoderMessages cover every way a message is written: string, null and
+// parts-tree content, names, tool calls with and without ids and
+// arguments, and strings needing every kind of escape.
+func encoderMessages(s string) []Message {
+	return []Message{
+		{Role: "system", Content: s},
+		{Role: "user", Content: []any{map[string]any{"type": "text", "text": s}, map[string]any{"type": "image_url", "image_url": map[string]any{"url": "data:x"}}}},
+		{Role: "assistant", Content: nil, ToolCalls: []ToolCall{{ID: "c1", Name: "f", Arguments: `{"q":` + quoteString(s) + `}`}, {Name: s}}},
+		{Role: "tool", Content: s, ToolCallID: "c1", Name: s},
+		{Role: "critic", Content: ""},
+	}
+}
+
+// TestDeferredMatchesText: input/output written from messages (escaped
+// once for both levels) are the bytes of the same field holding the
+// messages' JSON text.
+func TestDeferredMatchesText(t *testing.T) {
+	for _, s := range append(appendStringSeeds, "plain", strings.Repeat("x\"\\\n", 40)) {
+		checkDeferred(t, s)
+	}
+}
+
+func FuzzDeferredMatchesText(f *testing.F) {
+	for _, s := range appendStringSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkDeferred)
+}
+
+func checkDeferred(t *testing.T, s string) {
+	msgs := encoderMessages(s)
+	deferred := SpanLog{TraceID: "t", SpanID: "s", inputMsgs: deferMessages(msgs, false), outputMsgs: deferMessages(msgs[3:4], true)}
+	text := SpanLog{TraceID: "t", SpanID: "s", Input: messagesJSON(msgs), Output: messageJSON(&msgs[3])}
+	a, b := string(deferred.AppendJSON(nil)), string(text.AppendJSON(nil))
+	if a != b {
+		t.Fatalf("deferred encoding differs for %q:\ndeferred: %s\ntext:     %s", s, a, b)
+	}
+	if !json.Valid([]byte(a)) {
+		t.Fatalf("invalid JSON for %q: %s", s, a)
+	}
+}
