@@ -104,8 +104,8 @@ func langfuseParams(v *spanView) map[string]any {
 }
 
 // langfuseTTFT returns completion_start_time − span start, in seconds.
-// The JS SDK writes the time JSON-encoded ("\"2026-…Z\""), Python as a bare
-// ISO string; both are accepted. A start time outside the span is ignored.
+// Both SDKs write the time JSON-encoded ("\"2026-…Z\""); a bare RFC 3339
+// string is accepted too. A start time outside the span is ignored.
 func langfuseTTFT(v *spanView, latency float64) OptFloat {
 	s := v.str("langfuse.observation.completion_start_time")
 	if s == "" {
@@ -145,6 +145,12 @@ func isLangfuseError(v *spanView) bool {
 func langfuseUsage(v *spanView, u *usage) {
 	m := jsonAttrMap(v, "langfuse.observation.usage_details")
 	if m == nil {
+		return
+	}
+	_, hasIn := m["input"]
+	_, hasOut := m["output"]
+	if !hasIn && !hasOut {
+		providerUsageDetails(m, u)
 		return
 	}
 	in, okIn := anyInt(m["input"])
@@ -216,17 +222,29 @@ func langfuseMetadata(v *spanView) {
 	if val, ok := v.get("langfuse.trace.tags"); ok {
 		v.setMeta("tags", metadataValue(v, val))
 	}
-	for _, p := range []string{"langfuse.observation.metadata.", "langfuse.trace.metadata."} {
-		v.forPrefix(p, func(rest string, val pcommon.Value) {
+	for _, p := range []string{"langfuse.observation.metadata", "langfuse.trace.metadata"} {
+		v.forPrefix(p+".", func(rest string, val pcommon.Value) {
 			if rest != "" {
 				v.setMeta(rest, metadataValue(v, val))
 			}
 		})
+		// Python writes metadata that is not a dict whole, JSON-encoded:
+		// an object gives its keys, anything else stays under its key.
+		if m := jsonAttrMap(v, p); m != nil {
+			for k, x := range m {
+				v.setMeta(k, x)
+			}
+		} else if val, ok := v.peek(p); ok {
+			v.consume(p)
+			v.setMeta(strings.ReplaceAll(strings.TrimPrefix(p, "langfuse."), ".", "_"), metadataValue(v, val))
+		}
 	}
+	v.consume("langfuse.internal.as_root")
 	for _, kv := range [...][2]string{
 		{"langfuse.environment", "environment"},
 		{"langfuse.release", "release"},
 		{"langfuse.version", "version"},
+		{"langfuse.trace.public", "public"},
 		{"langfuse.observation.prompt.name", "prompt_name"},
 		{"langfuse.observation.prompt.version", "prompt_version"},
 	} {
@@ -252,4 +270,35 @@ func hasLangfuse(v *spanView) bool {
 		}
 	}
 	return false
+}
+
+// providerUsageDetails reads usage_details holding the provider's own usage
+// object, as the Python SDK's OpenAI integration records it: Chat
+// Completions (prompt_tokens, completion_tokens, total_tokens, *_details)
+// or Responses (input_tokens, output_tokens, *_details). Their counts
+// include the cached and reasoning parts.
+func providerUsageDetails(m map[string]any, u *usage) {
+	set := func(dst *OptInt, keys ...string) {
+		for _, k := range keys {
+			if n, ok := anyInt(m[k]); ok {
+				*dst = someInt(n)
+				return
+			}
+		}
+	}
+	set(&u.prompt, "prompt_tokens", "input_tokens")
+	set(&u.completion, "completion_tokens", "output_tokens")
+	set(&u.total, "total_tokens")
+	for _, p := range [...][2]string{{"prompt_tokens_details", "cached_tokens"}, {"input_tokens_details", "cached_tokens"}} {
+		if n, ok := anyInt(dig(m, p[0], p[1])); ok {
+			u.cacheRead = someInt(n)
+			break
+		}
+	}
+	for _, p := range [...][2]string{{"completion_tokens_details", "reasoning_tokens"}, {"output_tokens_details", "reasoning_tokens"}} {
+		if n, ok := anyInt(dig(m, p[0], p[1])); ok && n > 0 {
+			u.reasoning = someInt(n)
+			break
+		}
+	}
 }

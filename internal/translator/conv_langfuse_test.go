@@ -24,7 +24,8 @@ func TestLangfuseGeneration(t *testing.T) {
 			"langfuse.observation.usage_details":    `{"input":10,"output":5,"total":35,"input_cached_tokens":20,"output_reasoning_tokens":0}`,
 			// JS writes the time JSON-encoded: 250 ms after the start.
 			"langfuse.observation.completion_start_time": `"2027-01-15T08:00:00.250Z"`}},
-		// Python writes a bare ISO time; the output is streamed text.
+		// A bare ISO time (not what the SDKs write, accepted); the output is
+		// streamed text.
 		convSpan{id: 3, parent: 1, scope: "langfuse-sdk", name: "gen", startNs: start, attrs: map[string]any{
 			"langfuse.observation.type":                  "generation",
 			"langfuse.observation.model.name":            "gpt-4o-mini",
@@ -95,4 +96,56 @@ func TestLangfuseGeneration(t *testing.T) {
 			t.Errorf("raw Langfuse key %s left in metadata", k)
 		}
 	}
+}
+
+// TestLangfusePythonShapes: the Python SDK's OpenAI integration records the
+// provider's usage object as it is, JSON-encodes the completion start time
+// like JS, writes non-dict metadata whole, and trace input/output.
+func TestLangfusePythonShapes(t *testing.T) {
+	td := convTrace(t,
+		convSpan{id: 1, scope: "langfuse-sdk", name: "handler", attrs: map[string]any{
+			"langfuse.observation.type": "span", "langfuse.trace.input": `{"q":"hi"}`, "langfuse.trace.output": `"hello"`,
+			"langfuse.observation.metadata": `{"region":"eu","shard":3}`, "langfuse.trace.metadata": `["not","a","dict"]`,
+			"langfuse.internal.as_root": true}},
+		convSpan{id: 2, parent: 1, scope: "langfuse-sdk", name: "OpenAI-generation", attrs: map[string]any{
+			"langfuse.observation.type":       "generation",
+			"langfuse.observation.model.name": "gpt-4o-2024-08-06",
+			"langfuse.observation.input":      `[{"role":"user","content":"hi"}]`,
+			"langfuse.observation.output":     `{"role":"assistant","content":"hello"}`,
+			"langfuse.observation.usage_details": `{"prompt_tokens":120,"completion_tokens":30,"total_tokens":150,` +
+				`"prompt_tokens_details":{"cached_tokens":100,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":12}}`,
+			"langfuse.observation.model.parameters": `{"temperature":0,"max_tokens":null,"top_p":1}`}},
+		convSpan{id: 3, parent: 1, scope: "langfuse-sdk", name: "responses", attrs: map[string]any{
+			"langfuse.observation.type":          "generation",
+			"langfuse.observation.model.name":    "gpt-5",
+			"langfuse.observation.usage_details": `{"input_tokens":50,"output_tokens":9,"input_tokens_details":{"cached_tokens":20}}`}},
+	)
+	logs := decodeLogs(t, DefaultOptions(), td)
+	handler, chat, resp := logs[sid(1)], logs[sid(2)], logs[sid(3)]
+	wantJSONText(t, handler, "input", `{"q":"hi"}`)
+	wantJSONText(t, handler, "output", `"hello"`)
+	md := metadataOf(t, handler)
+	if md["region"] != "eu" || md["shard"] != "3" && md["shard"] != 3.0 {
+		t.Errorf("observation metadata object not expanded: %v", md)
+	}
+	if _, ok := md["trace_metadata"]; !ok {
+		t.Errorf("non-object trace metadata not kept: %v", md)
+	}
+	for k := range md {
+		if strings.HasPrefix(k, "langfuse.") {
+			t.Errorf("raw Langfuse key %s left in metadata", k)
+		}
+	}
+	want(t, chat, "prompt_tokens", 120) // the provider's count, cache included
+	want(t, chat, "completion_tokens", 30)
+	want(t, chat, "total_request_tokens", 150)
+	want(t, chat, "prompt_cache_hit_tokens", 100)
+	want(t, chat, "usage", map[string]any{"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150,
+		"completion_tokens_details": map[string]any{"reasoning_tokens": 12}})
+	want(t, chat, "temperature", 0)
+	want(t, chat, "max_tokens", nil) // null is unset
+	want(t, chat, "completion_message", map[string]any{"role": "assistant", "content": "hello"})
+	want(t, resp, "prompt_tokens", 50)
+	want(t, resp, "completion_tokens", 9)
+	want(t, resp, "prompt_cache_hit_tokens", 20)
 }

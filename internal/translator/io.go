@@ -177,7 +177,7 @@ func prependSystem(sys *Message, msgs []Message) []Message {
 // nonModelInput implements §4's input precedence for spans that are not
 // model calls (workflow, task, agent, tool, …).
 func nonModelInput(v *spanView, logType string) (string, bool) {
-	if s, ok := firstContent(v, "langfuse.observation.input", "traceloop.entity.input", "input.value",
+	if s, ok := firstContent(v, "langfuse.observation.input", "langfuse.trace.input", "traceloop.entity.input", "input.value",
 		genai.ToolCallArguments, "ai.toolCall.args", "gcp.vertex.agent.tool_call_args", "tool_arguments"); ok {
 		return s, true
 	}
@@ -219,7 +219,7 @@ func nonModelInput(v *spanView, logType string) (string, bool) {
 
 // nonModelOutput implements §4's output precedence for non-model spans.
 func nonModelOutput(v *spanView, logType string) (string, bool) {
-	if s, ok := firstContent(v, "langfuse.observation.output", "traceloop.entity.output", "output.value",
+	if s, ok := firstContent(v, "langfuse.observation.output", "langfuse.trace.output", "traceloop.entity.output", "output.value",
 		genai.ToolCallResult, "ai.toolCall.result", "gcp.vertex.agent.tool_response", "tool_response"); ok {
 		return s, true
 	}

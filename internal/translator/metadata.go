@@ -98,6 +98,7 @@ var contentAttributes = map[string]bool{
 	"tool_arguments": true, "tool_response": true, "gen_ai.agent.system_prompt": true,
 	"gen_ai.workflow.input": true, "gen_ai.workflow.output": true,
 	"langfuse.observation.input": true, "langfuse.observation.output": true,
+	"langfuse.trace.input": true, "langfuse.trace.output": true,
 	"gen_ai.prompt_json": true, "gen_ai.completion_json": true,
 	"gen_ai.retrieval.documents": true, "gen_ai.retrieval.query.text": true,
 	"respan.metadata": true, "keywordsai.metadata": true,
