@@ -413,8 +413,9 @@ func prefilter(s string) (uint8, int) {
 }
 
 // secretHint reports whether s may hold a secret: every key shape has a
-// digit, a dash or an underscore, except rare all-letter AWS/Google ids,
-// JWT headers and bearer tokens, looked up by their fixed prefixes.
+// digit, a dash or an underscore, except rare all-letter AWS ids, JWT
+// headers and bearer tokens, looked up by their fixed prefixes with
+// vectorised byte searches (uppercase 'A' and 'J' are rare in prose).
 func secretHint(s string, cl uint8, digits int) bool {
 	if digits > 0 || cl&pfDashUnderscore != 0 {
 		return true
@@ -422,9 +423,23 @@ func secretHint(s string, cl uint8, digits int) bool {
 	if len(s) < 16 {
 		return false
 	}
-	if cl&pfUpper != 0 && (strings.Contains(s, "AKIA") || strings.Contains(s, "ASIA") || strings.Contains(s, "AIza") ||
-		strings.Contains(s, "eyJ") || strings.Contains(s, "EARER")) {
-		return true
+	if cl&pfUpper != 0 {
+		for i := 0; ; {
+			j := strings.IndexByte(s[i:], 'A')
+			if j < 0 {
+				break
+			}
+			i += j + 1
+			if rest := s[i:]; strings.HasPrefix(rest, "KIA") || strings.HasPrefix(rest, "SIA") || strings.HasPrefix(rest, "Iza") {
+				return true
+			}
+		}
+		if j := strings.IndexByte(s, 'J'); j >= 2 && strings.Contains(s[j-2:], "eyJ") {
+			return true
+		}
+		if strings.Contains(s, "EARER") {
+			return true
+		}
 	}
 	return strings.Contains(s, "earer")
 }

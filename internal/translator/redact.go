@@ -5,6 +5,7 @@ package translator
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/respanai/respanexporter/internal/redaction"
@@ -219,11 +220,18 @@ func (rs *redactState) messages(msgs []Message) ([]Message, int) {
 	for i := range msgs {
 		m := &msgs[i]
 		m.Content = rs.content(m.Content)
-		if len(m.ToolCalls) > 0 {
-			calls := slices.Clone(m.ToolCalls)
-			for k := range calls {
-				calls[k].Arguments, _ = rs.jsonText(calls[k].Arguments, false)
+		// Tool calls may be shared with other messages: copied on change.
+		var calls []ToolCall
+		for k := range m.ToolCalls {
+			args, _ := rs.jsonText(m.ToolCalls[k].Arguments, false)
+			if args != m.ToolCalls[k].Arguments && calls == nil {
+				calls = slices.Clone(m.ToolCalls)
 			}
+			if calls != nil {
+				calls[k].Arguments = args
+			}
+		}
+		if calls != nil {
 			m.ToolCalls = calls
 		}
 	}
@@ -319,7 +327,7 @@ func (rs *redactState) jsonText(s string, messages bool) (string, int) {
 		return s, 0
 	}
 	roleRules := messages && rs.r.HasRoleRules() && strings.Contains(s, `"role"`)
-	if !roleRules && !strings.Contains(s, `\u`) && !rs.r.Detects(s) {
+	if !roleRules && !escapesMayHide(s) && !rs.r.Detects(s) {
 		return s, 0
 	}
 	tree, ok := parseJSON(s)
@@ -335,6 +343,39 @@ func (rs *redactState) jsonText(s string, messages bool) (string, int) {
 		return s, 0
 	}
 	return marshalAny(out), dropped
+}
+
+// escapesMayHide reports whether a \u escape in JSON text could hide part
+// of a value from a scan of the raw text: an escaped ASCII character a
+// detector reads (digits, letters, '@', '.', ':', '+', '-', spaces, …), or
+// an escaped non-ASCII letter in text with an '@' (internationalised
+// e-mail addresses). HTML-safe escapes (<, >, &) and control characters
+// hide nothing, so the common escaped text is not parsed for nothing.
+func escapesMayHide(s string) bool {
+	at := -2
+	for i := 0; ; {
+		j := strings.Index(s[i:], `\u`)
+		if j < 0 || i+j+6 > len(s) {
+			return false
+		}
+		i += j + 2
+		r, err := strconv.ParseUint(s[i:i+4], 16, 32)
+		if err != nil {
+			continue
+		}
+		if r < 0x80 {
+			if r >= 0x20 && r <= 0x7e && r != '"' && r != '&' && r != '\'' && r != '<' && r != '>' && r != '\\' {
+				return true
+			}
+			continue
+		}
+		if at == -2 {
+			at = strings.IndexByte(s, '@')
+		}
+		if at >= 0 {
+			return true
+		}
+	}
 }
 
 // dropRoleMessages removes the messages of dropped roles from a JSON list

@@ -357,3 +357,32 @@ func TestRedactionHostileContent(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapesMayHide(t *testing.T) {
+	for s, want := range map[string]bool{
+		`"plain"`:                    false,
+		`"a \u003cb\u003e \u0026 c"`: false, // HTML-safe escapes
+		`"tab\u0009here"`:            false,
+		`"alice\u0040example.com"`:   true,
+		`"4111\u00201111"`:           true,
+		`"jos\u00e9@example.com"`:    true,
+		`"caf\u00e9 au lait"`:        false,
+		`"broken \u12"`:              false,
+	} {
+		if got := escapesMayHide(s); got != want {
+			t.Errorf("escapesMayHide(%s) = %v, want %v", s, got, want)
+		}
+	}
+	// And the escaped address is found through the parse.
+	td := ptrace.NewTraces()
+	s := redactChatSpan(td, 1)
+	s.Attributes().PutStr("gen_ai.operation.name", "execute_tool")
+	s.Attributes().PutStr("gen_ai.tool.name", "t")
+	s.Attributes().PutStr("gen_ai.tool.call.arguments", `{"to":"alice\u0040example.com","n":"jos\u00e9@example.com"}`)
+	opts := DefaultOptions()
+	opts.Redactor = allMaskRedactor(t, nil)
+	_, wire, _ := wireOf(t, opts, td)
+	if bytes.Contains(wire, []byte("example.com")) {
+		t.Fatalf("escaped address on the wire: %s", wire)
+	}
+}
