@@ -203,7 +203,6 @@ type replaySpan struct {
 }
 
 func splitCase(c replayCase) []replaySpan {
-	type loc struct{ r, s int }
 	recs := map[pcommon.SpanID]plog.Logs{}
 	counts := map[pcommon.SpanID]int{}
 	rls := c.ld.ResourceLogs()
