@@ -132,6 +132,10 @@ func (e *entry) addRecord(r record) {
 	case recDetails:
 		e.hasInput = e.hasInput || r.hasInput
 		e.outputSeen = e.outputSeen || r.hasOutput
+	case recAnnotation:
+		// An evaluation of the output, or the exception that ended the
+		// call: either way the call is over.
+		e.outputSeen = true
 	}
 }
 
@@ -221,6 +225,8 @@ func recGroup(k recKind) int {
 		return 0
 	case recChoice:
 		return 1
+	case recAnnotation:
+		return 3
 	}
 	return 2
 }

@@ -485,7 +485,7 @@ func TestLogsJoinResponsesAPI(t *testing.T) {
 func TestLogsJoinOrphansAndIgnoredRecords(t *testing.T) {
 	env := newJoinEnv(t, nil)
 	env.sendLogs(loadLogsFixture(t, "orphans_logs.json"))
-	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_records_ignored"), "a plain log and an evaluation event")
+	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_records_ignored"), "a plain log (the evaluation record waits with the span's messages)")
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=no_span_id"))
 	assert.Equal(t, int64(1), env.waiting())
 
@@ -494,7 +494,7 @@ func TestLogsJoinOrphansAndIgnoredRecords(t *testing.T) {
 	assert.Zero(t, env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=expired"))
 	env.clock.Advance(time.Millisecond)
 	env.join.expire()
-	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=expired"))
+	assert.Equal(t, int64(3), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=expired"))
 	assert.Zero(t, env.waiting())
 	assert.Zero(t, env.counter("otelcol_exporter_respan_assembly_bytes_waiting"))
 	assert.Empty(t, env.requests(), "records are never sent as spans")
@@ -643,7 +643,7 @@ func TestLogsJoinShutdownFlushes(t *testing.T) {
 	require.Contains(t, logs, spanC)
 	assert.Contains(t, warningsOf(logs[spanC]), "the collector shut down")
 	assert.Equal(t, int64(1), env.counter("otelcol_exporter_respan_logs_join_spans_without_content", "reason=shutdown"))
-	assert.Equal(t, int64(2), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=shutdown"))
+	assert.Equal(t, int64(3), env.counter("otelcol_exporter_respan_logs_join_records_orphaned", "reason=shutdown"))
 	assert.Zero(t, env.waiting())
 }
 
@@ -701,7 +701,9 @@ func TestClassifyRecord(t *testing.T) {
 		{"event.name attribute", mk(func(lr plog.LogRecord) { lr.Attributes().PutStr("event.name", evChoice) }), evChoice, recChoice},
 		{"operation details", mk(func(lr plog.LogRecord) { lr.SetEventName(evOperationDetails) }), evOperationDetails, recDetails},
 		{"legacy prompt", mk(func(lr plog.LogRecord) { lr.SetEventName(evContentPrompt) }), evContentPrompt, recInput},
-		{"other event", mk(func(lr plog.LogRecord) { lr.SetEventName("gen_ai.evaluation.result") }), "gen_ai.evaluation.result", recNone},
+		{"evaluation", mk(func(lr plog.LogRecord) { lr.SetEventName("gen_ai.evaluation.result") }), "gen_ai.evaluation.result", recAnnotation},
+		{"operation exception", mk(func(lr plog.LogRecord) { lr.Attributes().PutStr("event.name", "gen_ai.client.operation.exception") }), "gen_ai.client.operation.exception", recAnnotation},
+		{"other event", mk(func(lr plog.LogRecord) { lr.SetEventName("gen_ai.client.inference.metrics") }), "gen_ai.client.inference.metrics", recNone},
 		{"plain log", mk(func(lr plog.LogRecord) { lr.Body().SetStr("hello") }), "", recNone},
 		{"unnamed, output attribute", mk(func(lr plog.LogRecord) { lr.Attributes().PutEmptySlice(attrOutputMessages) }), evOperationDetails, recDetails},
 		{"unnamed, choice body", mk(func(lr plog.LogRecord) {

@@ -106,6 +106,8 @@ const (
 	evContentPrompt    = genai.EventContentPrompt
 	evContentComplete  = genai.EventContentCompletion
 	evOperationDetails = genai.EventOperationDetails
+	evEvaluation       = genai.EventEvaluationResult
+	evException        = genai.EventOperationException
 
 	attrInputMessages      = genai.InputMessages
 	attrOutputMessages     = genai.OutputMessages
@@ -121,6 +123,10 @@ const (
 	recInput           // an input message (system, user, assistant, tool, content.prompt)
 	recChoice          // a completion choice (gen_ai.choice, content.completion)
 	recDetails         // operation.details: input and/or output messages
+	// recAnnotation: a record about the call that carries no message
+	// (gen_ai.evaluation.result, gen_ai.client.operation.exception). It
+	// says the call has ended and is kept with the span it is about.
+	recAnnotation
 )
 
 // record is one content record converted into the span event it will
@@ -170,6 +176,8 @@ func classifyRecord(lr plog.LogRecord) (string, recKind) {
 		return name, recChoice
 	case evOperationDetails:
 		return name, recDetails
+	case evEvaluation, evException:
+		return name, recAnnotation
 	case "":
 	default:
 		return name, recNone
@@ -238,6 +246,19 @@ func newRecord(lr plog.LogRecord, name string, kind recKind, size int64) record 
 	switch kind {
 	case recDetails:
 		r.convertDetails(lr)
+	case recAnnotation:
+		// The conventions put these events' fields in attributes; a map
+		// body is read too, for emitters that use it.
+		lr.Attributes().CopyTo(r.attrs)
+		r.attrs.Remove("event.name")
+		if body.Type() == pcommon.ValueTypeMap {
+			body.Map().Range(func(k string, v pcommon.Value) bool {
+				if _, exists := r.attrs.Get(k); !exists {
+					v.CopyTo(r.attrs.PutEmpty(k))
+				}
+				return true
+			})
+		}
 	default:
 		switch name {
 		case evContentPrompt, evContentComplete:
