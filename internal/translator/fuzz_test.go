@@ -263,6 +263,16 @@ var keysThatMatter = []string{
 	"gen_ai.response.time_to_first_chunk", "gen_ai.server.time_to_first_token",
 	"gen_ai.prompt", "gen_ai.completion", "user.id", "session.id",
 	"error.type", "server.address",
+	// Newer conventions (conv_*.go): pending semconv, Langfuse, MCP, Strands
+	"gen_ai.usage.cache_write.input_tokens", "gen_ai.usage.cost.amount", "gen_ai.usage.cost.currency",
+	"gen_ai.client.operation.time_to_first_chunk",
+	"langfuse.observation.type", "langfuse.observation.input", "langfuse.observation.output",
+	"langfuse.observation.usage_details", "langfuse.observation.model.parameters",
+	"langfuse.observation.completion_start_time", "langfuse.observation.level",
+	"langfuse.observation.status_message", "langfuse.trace.name", "langfuse.trace.metadata",
+	"langfuse.observation.metadata.%k",
+	"mcp.method.name", "mcp.tool.name", "mcp.request.argument.%k", "mcp.session.id", "rpc.response.status_code",
+	"system_prompt",
 	// OpenLLMetry flattened
 	"gen_ai.prompt.%d.role", "gen_ai.prompt.%d.content", "gen_ai.prompt.%d.tool_call_id",
 	"gen_ai.prompt.%d.tool_calls.%d.arguments", "gen_ai.prompt.%k.content",
@@ -399,7 +409,8 @@ func buildFuzzTraces(key, str string, i int64, fl float64, raw []byte) ptrace.Tr
 
 func pickEvent(n uint64) string {
 	names := []string{"gen_ai.content.prompt", "gen_ai.content.completion", "gen_ai.user.message",
-		"gen_ai.system.message", "gen_ai.choice", "gen_ai.client.inference.operation.details", "exception"}
+		"gen_ai.system.message", "gen_ai.choice", "gen_ai.client.inference.operation.details", "exception",
+		"gen_ai.evaluation.result", "gen_ai.client.operation.exception"}
 	return names[n%uint64(len(names))]
 }
 
@@ -410,6 +421,11 @@ func FuzzAttributes(f *testing.F) {
 	f.Add("llm.input_messages.1.message.content", "\xff\xfe invalid utf-8 \u2028 \x00", int64(math.MaxInt64), math.NaN(), []byte("\x00\x00\x00\x00"))
 	f.Add("gen_ai.usage.input_tokens", "9223372036854775808", int64(math.MinInt64), math.Copysign(0, -1), []byte(`{"a":[1,2,{"b":null}]}`))
 	f.Add("traceloop.association.properties.customer_id", strings.Repeat("é", 600), int64(1_787_220_900_000_000_000), 1e-7, []byte(strings.Repeat("[", 200)))
+	// Keys of the conventions of conv_*.go.
+	f.Add("langfuse.observation.usage_details", `{"input":5,"output":-1,"total":"x","input_cached_tokens":1e400,"prompt_tokens_details":[]}`, int64(2), 0.1, []byte(`{"x":1}`))
+	f.Add("langfuse.observation.completion_start_time", `"\"2026-13-45T99:99:99Z\""`, int64(0), -1.0, []byte("\""))
+	f.Add("mcp.request.argument.", `{"deep":[[[[[[[[[]]]]]]]]]}`, int64(-32602), 0.0, []byte("tools/call"))
+	f.Add("system_prompt", `[{"text":{"nested":true}},"x",null]`, int64(1), 2.5, []byte("strands-agents"))
 	f.Fuzz(func(t *testing.T, key, str string, i int64, fl float64, raw []byte) {
 		fuzzCheck(t, buildFuzzTraces(key, str, i, fl, raw))
 	})
