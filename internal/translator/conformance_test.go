@@ -127,6 +127,18 @@ func expectedView(l map[string]any, field string) any {
 	case "completion_text":
 		return cm["content"]
 	}
+	// metadata.KEY is one metadata entry; Respan gets objects and arrays
+	// there as JSON text, which is compared as the JSON value it holds.
+	if key, ok := strings.CutPrefix(field, "metadata."); ok {
+		md, _ := l["metadata"].(map[string]any)
+		v := md[key]
+		if s, isStr := v.(string); isStr && (strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")) {
+			if d, err := decodeJSON(s); err == nil {
+				return d
+			}
+		}
+		return v
+	}
 	return l[field]
 }
 
@@ -150,10 +162,34 @@ func pluck(list any, path ...string) any {
 // sameExpected compares an expected.json value (null: absent or null;
 // numbers within 1e-6, the fixtures' latencies being rounded) with ours.
 func sameExpected(want, got any) bool {
-	if n, ok := got.(json.Number); ok {
+	switch g := got.(type) {
+	case json.Number:
 		w, isNum := want.(float64)
-		g, _ := n.Float64()
-		return isNum && math.Abs(w-g) <= 1e-6
+		f, _ := g.Float64()
+		return isNum && math.Abs(w-f) <= 1e-6
+	case map[string]any:
+		// Nested values (messages, decoded metadata) hold numbers too.
+		w, ok := want.(map[string]any)
+		if !ok || len(w) != len(g) {
+			return false
+		}
+		for k, gv := range g {
+			if wv, has := w[k]; !has || !sameExpected(wv, gv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		w, ok := want.([]any)
+		if !ok || len(w) != len(g) {
+			return false
+		}
+		for i := range g {
+			if !sameExpected(w[i], g[i]) {
+				return false
+			}
+		}
+		return true
 	}
 	return reflect.DeepEqual(want, got)
 }
