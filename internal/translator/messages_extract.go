@@ -139,6 +139,14 @@ func (c *msgConv) systemInstructions(x any) []Message {
 		if isEmptyContent(s) {
 			return nil
 		}
+		// A list of parts (the usual shape) is read without its tree; the
+		// general path reaches the parts at depth 2.
+		if t := strings.TrimSpace(s); t != "" && t[0] == '[' {
+			b := &msgBuilder{role: "system"}
+			if c.fastParts(b, t, 2) {
+				return c.finishMsg(nil, b)
+			}
+		}
 		if d, decoded := c.decodeContentString(s); decoded {
 			x = d
 		}

@@ -83,7 +83,17 @@ func (c *msgConv) fastMessage(out []Message, m *fastMsg, parts []fastPart, def s
 	if m.hasText && m.text != "" {
 		b.addText(c.v.capContent(m.text))
 	}
-	for i := m.p0; i < m.p1; i++ {
+	c.applyFastParts(b, parts[m.p0:m.p1], depth+4)
+	if m.hasFinish {
+		c.addFinish(m.finish)
+	}
+	return c.finishMsg(out, b)
+}
+
+// applyFastParts does what addMapPart does for each part read by the fast
+// path; depth is the depth addMapPart would have been called with.
+func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
+	for i := range parts {
 		p := &parts[i]
 		switch p.kind {
 		case 't':
@@ -91,23 +101,52 @@ func (c *msgConv) fastMessage(out []Message, m *fastMsg, parts []fastPart, def s
 				b.addText(s)
 			}
 		case 'c':
-			tc := ToolCall{ID: truncateRunes(p.id, 256), Name: truncateRunes(p.name, 256)}
-			if p.raw != "" {
-				tc.Arguments = c.argsText(fastValue(p.raw))
-			}
-			b.toolCalls = append(b.toolCalls, tc)
+			b.toolCalls = append(b.toolCalls, c.fastCall(p))
 		case 'r':
 			var res any
 			if p.raw != "" {
 				res = fastValue(p.raw)
 			}
-			b.results = append(b.results, c.toolResultMsg(p.id, "", res, depth+4))
+			b.results = append(b.results, c.toolResultMsg(p.id, p.name, res, depth))
 		}
 	}
-	if m.hasFinish {
-		c.addFinish(m.finish)
+}
+
+// fastCall is toolCallFromMap for a call read by the fast path.
+func (c *msgConv) fastCall(p *fastPart) ToolCall {
+	tc := ToolCall{ID: truncateRunes(p.id, 256), Name: truncateRunes(p.name, 256)}
+	if p.raw != "" {
+		tc.Arguments = c.argsText(fastValue(p.raw))
 	}
-	return c.finishMsg(out, b)
+	return tc
+}
+
+// fastParts converts t when it is a list of parts of the fast shape (the
+// content of one message, as system instructions are given); depth is the
+// depth addMapPart would see.
+func (c *msgConv) fastParts(b *msgBuilder, t string, depth int) bool {
+	r := &c.v.fast
+	if !useFastMessages || !r.readParts(t, &c.v.arena) {
+		return false
+	}
+	c.applyFastParts(b, r.parts, depth)
+	return true
+}
+
+// fastCalls adds the tool calls of t when it is a list of tool-call
+// objects of the fast shape (addToolCallsValue's cap included).
+func (c *msgConv) fastCalls(b *msgBuilder, t string) bool {
+	r := &c.v.fast
+	if !useFastMessages || !r.readCalls(t, &c.v.arena) {
+		return false
+	}
+	for i := range r.parts {
+		if len(b.toolCalls) >= maxMessages {
+			break
+		}
+		b.toolCalls = append(b.toolCalls, c.fastCall(&r.parts[i]))
+	}
+	return true
 }
 
 // fastValue decodes a value the reader has validated: a JSON string is
@@ -137,11 +176,6 @@ const (
 	kContent
 	kName
 	kFinish
-	kType
-	kText
-	kID
-	kArgs
-	kResponse
 )
 
 func (r *fastReader) message(p *jsonParser) bool {
@@ -205,84 +239,210 @@ func (r *fastReader) message(p *jsonParser) bool {
 	return true
 }
 
-func (r *fastReader) part(p *jsonParser) bool {
-	var f fastPart
-	seen := 0
-	var typ, content, text string
-	var hasContent, hasText bool
-	ok := p.members(func(key string) bool {
-		bit := 0
-		switch key {
-		case "type":
-			bit = kType
-		case "content":
-			bit = kContent
-		case "text":
-			bit = kText
-		case "id":
-			bit = kID
-		case "name":
-			bit = kName
-		case "arguments":
-			bit = kArgs
-		case "response":
-			bit = kResponse
-		default:
+// Part keys the fast path knows, by index into partFields.
+const (
+	fType = iota
+	fContent
+	fText
+	fID
+	fToolCallID
+	fToolCallIDSnake
+	fCallID
+	fToolUseID
+	fToolUseIDSnake
+	fName
+	fToolName
+	fFunctionName
+	fArguments
+	fArgs
+	fInput
+	fParameters
+	fArgumentsJSON
+	fResponse
+	fResult
+	fOutput
+	fRole
+	fFunction
+	numPartFields
+)
+
+var partFieldIndex = map[string]int{
+	"type": fType, "content": fContent, "text": fText, "id": fID, "toolCallId": fToolCallID,
+	"tool_call_id": fToolCallIDSnake, "call_id": fCallID, "toolUseId": fToolUseID, "tool_use_id": fToolUseIDSnake,
+	"name": fName, "toolName": fToolName, "function_name": fFunctionName, "arguments": fArguments,
+	"args": fArgs, "input": fInput, "parameters": fParameters, "arguments_json": fArgumentsJSON,
+	"response": fResponse, "result": fResult, "output": fOutput, "role": fRole, "function": fFunction,
+}
+
+// Key groups read as one field (mStr / mAny over them, in this order).
+var (
+	callIDKeys     = []int{fID, fToolCallID, fToolCallIDSnake, fCallID, fToolUseID}
+	callNameKeys   = []int{fName, fToolName, fFunctionName}
+	callArgsKeys   = []int{fArguments, fArgs, fInput, fParameters, fArgumentsJSON}
+	resultIDKeys   = []int{fID, fToolCallID, fToolCallIDSnake, fToolUseIDSnake, fCallID, fToolUseID}
+	resultNameKeys = []int{fToolName, fName}
+	resultKeys     = []int{fResponse, fResult, fOutput, fContent}
+)
+
+// partFields are the raw JSON values of one object's known keys.
+type partFields struct {
+	raw  [numPartFields]string
+	seen uint32
+}
+
+func (f *partFields) has(k int) bool { return f.seen&(1<<k) != 0 }
+
+// readFields reads an object's members into f: known keys keep their raw
+// value (a duplicate makes it give up), others are skipped.
+func readFields(p *jsonParser, f *partFields) bool {
+	return p.members(func(key string) bool {
+		k, known := partFieldIndex[key]
+		raw, ok := p.rawJSON()
+		if !ok || !known {
+			return ok
+		}
+		if f.has(k) {
 			return false
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		var ok bool
-		switch bit {
-		case kType:
-			typ, ok = p.stringValue()
-		case kContent:
-			content, ok = p.stringValue()
-			hasContent = true
-		case kText:
-			text, ok = p.stringValue()
-			hasText = true
-		case kID:
-			f.id, ok = p.stringValue()
-		case kName:
-			f.name, ok = p.stringValue()
-		default:
-			f.raw, ok = p.rawValue()
-		}
-		return ok
+		f.seen |= 1 << k
+		f.raw[k] = raw
+		return true
 	})
-	if !ok {
+}
+
+// one returns the raw value of the single present key of group; ok is
+// false when more than one is present (the general path would pick among
+// them; the fast path does not try).
+func (f *partFields) one(group []int) (raw string, ok bool) {
+	n := 0
+	for _, k := range group {
+		if f.has(k) {
+			raw, n = f.raw[k], n+1
+		}
+	}
+	return raw, n <= 1
+}
+
+// text returns the string a raw value holds: "" for absent, ok false for
+// anything but a JSON string.
+func (r *fastReader) text(raw string, arena *byteArena) (string, bool) {
+	if raw == "" {
+		return "", true
+	}
+	if raw[0] != '"' {
+		return "", false
+	}
+	q := jsonParser{s: raw, arena: arena, scratch: &r.scratch}
+	return q.stringValue()
+}
+
+// value returns a raw value for the general helpers: "" for absent or
+// null (mAny skips both).
+func value(raw string) string {
+	if raw == "null" {
+		return ""
+	}
+	return raw
+}
+
+func (r *fastReader) part(p *jsonParser) bool {
+	var f partFields
+	if !readFields(p, &f) || f.has(fRole) || f.has(fFunction) {
 		return false
 	}
+	typ, ok := r.text(f.raw[fType], p.arena)
+	if !ok || !f.has(fType) {
+		return false
+	}
+	var fp fastPart
 	switch strings.ToLower(typ) {
-	case "text":
-		// Only content or text; mAny(content, text) picks content.
-		if seen&^(kType|kContent|kText) != 0 {
+	case "text", "input_text", "output_text":
+		// mAny(content, text): the first present non-null, as a string.
+		raw := f.raw[fText]
+		if f.has(fContent) {
+			raw = f.raw[fContent]
+		}
+		if raw == "null" {
 			return false
 		}
-		f.kind, f.text = 't', text
-		if hasContent {
-			f.text = content
-		} else if !hasText {
-			f.text = ""
-		}
-	case "tool_call":
-		if seen&^(kType|kID|kName|kArgs) != 0 {
+		fp.kind = 't'
+		if fp.text, ok = r.text(raw, p.arena); !ok {
 			return false
 		}
-		f.kind = 'c'
-	case "tool_call_response":
-		if seen&^(kType|kID|kResponse) != 0 {
+	case "tool_call", "tool-call", "tool_use", "function_call", "toolcall", "tooluse":
+		fp.kind = 'c'
+		if !r.call(&f, &fp, p.arena) {
 			return false
 		}
-		f.kind = 'r'
+	case "tool_call_response", "tool-result", "tool_result", "function_call_output", "toolresult":
+		fp.kind = 'r'
+		id, ok1 := f.one(resultIDKeys)
+		name, ok2 := f.one(resultNameKeys)
+		res, ok3 := f.one(resultKeys)
+		if !ok1 || !ok2 || !ok3 {
+			return false
+		}
+		if fp.id, ok = r.text(value(id), p.arena); !ok {
+			return false
+		}
+		if fp.name, ok = r.text(value(name), p.arena); !ok {
+			return false
+		}
+		fp.raw = value(res)
 	default:
 		return false
 	}
-	r.parts = append(r.parts, f)
+	r.parts = append(r.parts, fp)
 	return true
+}
+
+// call reads a tool call's id, name and arguments (toolCallFromMap's keys).
+func (r *fastReader) call(f *partFields, fp *fastPart, arena *byteArena) bool {
+	id, ok1 := f.one(callIDKeys)
+	name, ok2 := f.one(callNameKeys)
+	args, ok3 := f.one(callArgsKeys)
+	if !ok1 || !ok2 || !ok3 {
+		return false
+	}
+	var ok bool
+	if fp.id, ok = r.text(value(id), arena); !ok {
+		return false
+	}
+	if fp.name, ok = r.text(value(name), arena); !ok {
+		return false
+	}
+	fp.raw = value(args)
+	return true
+}
+
+// readParts reads t as a list of parts (one message's content) into
+// r.parts.
+func (r *fastReader) readParts(t string, arena *byteArena) bool {
+	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
+	p.skipSpace()
+	ok := p.each('[', ']', func() bool { return r.part(&p) })
+	p.skipSpace()
+	return ok && p.i == len(p.s)
+}
+
+// readCalls reads t as a list of tool calls (objects without a type) into
+// r.parts.
+func (r *fastReader) readCalls(t string, arena *byteArena) bool {
+	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
+	p.skipSpace()
+	ok := p.each('[', ']', func() bool {
+		var f partFields
+		fp := fastPart{kind: 'c'}
+		if !readFields(&p, &f) || f.has(fFunction) || !r.call(&f, &fp, arena) {
+			return false
+		}
+		r.parts = append(r.parts, fp)
+		return true
+	})
+	p.skipSpace()
+	return ok && p.i == len(p.s)
 }
 
 // The pull side of jsonParser used by the fast path. Each call validates
@@ -364,15 +524,11 @@ func (p *jsonParser) stringValue() (string, bool) {
 	return s, ok
 }
 
-// rawValue skips one value and returns its text; "" for null.
-func (p *jsonParser) rawValue() (string, bool) {
+// rawJSON skips one value and returns its text.
+func (p *jsonParser) rawJSON() (string, bool) {
 	start := p.i
 	if _, ok := p.value(); !ok {
 		return "", false
 	}
-	raw := p.s[start:p.i]
-	if raw == "null" {
-		return "", true
-	}
-	return raw, true
+	return p.s[start:p.i], true
 }

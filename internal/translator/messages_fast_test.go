@@ -43,6 +43,16 @@ var fastSeeds = []string{
 	`[{"role":"user","parts":[{"type":"text","content":"` + "\x01" + `"}]}]`,
 	"\u00a0" + `[{"role":"user","content":"nbsp"}]`,
 	`[ ]`,
+	`[{"content":"sys text","type":"text"},{"type":"input_text","text":"more"}]`,
+	`[{"type":"text","content":null,"text":"t"}]`,
+	`[{"type":"tool-call","toolCallId":"c","toolName":"f","input":{"a":1}},{"type":"tool-result","toolCallId":"c","toolName":"f","output":{"type":"json","value":{"r":[1]}}}]`,
+	`[{"role":"assistant","content":[{"type":"tool-call","toolCallId":"c","toolName":"f","input":{"a":1},"providerOptions":{}}]},{"role":"tool","content":[{"type":"tool-result","toolCallId":"c","toolName":"f","output":{"type":"text","value":"done"}}]}]`,
+	`[{"args":"{\"orderId\":\"2018\"}","toolCallId":"call_1","toolCallType":"function","toolName":"createTicket"}]`,
+	`[{"id":"a","toolCallId":"b","name":"f"}]`,
+	`[{"name":"f","function":{"name":"g"}}]`,
+	`[{"id":7,"name":"f"}]`,
+	`[{"type":"text","role":"user","content":"x"}]`,
+	`["a",{"name":"f"}]`,
 	`[{"role":"user","content":"` + strings.Repeat("long ", 400) + `"}]`,
 	`[{"role":"user","parts":[{"type":"tool_call_response","id":"r","response":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}]}]`,
 }
@@ -61,6 +71,13 @@ func convertBoth(t testing.TB, s, def string) (fast, general string) {
 		v.reset(span, "s", pcommon.NewMap(), false)
 		msgs := messagesFromAny(v, s, def)
 		out := string(appendMessages(nil, msgs))
+		// The other two entry points: system instructions (a list of
+		// parts) and a tool-call list.
+		c := newMsgConv(v)
+		out += "\nsystem " + string(appendMessages(nil, c.systemInstructions(s)))
+		b := &msgBuilder{role: "assistant"}
+		c.addToolCallsValue(b, s, 1)
+		out += "\ncalls " + string(appendMessages(nil, c.finishMsg(nil, b)))
 		meta := string(appendMetadataEntries(nil, sortedMetadata(v.meta)))
 		return out + "\nmeta " + meta + "\nwarnings " + strings.Join(v.warnings, "|") + "\ntruncated " + string(rune('0'+v.truncated))
 	}

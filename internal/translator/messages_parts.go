@@ -341,6 +341,9 @@ func (c *msgConv) addToolCallsValue(b *msgBuilder, x any, depth int) {
 	}
 	switch t := x.(type) {
 	case string:
+		if tt := strings.TrimSpace(t); depth+1 <= maxMsgDepth && tt != "" && tt[0] == '[' && c.fastCalls(b, tt) {
+			return
+		}
 		if d, ok := c.decodeContentString(t); ok {
 			c.addToolCallsValue(b, d, depth+1)
 		}
