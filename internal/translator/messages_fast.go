@@ -194,8 +194,12 @@ func (r *fastReader) message(p *jsonParser) bool {
 			bit = kName
 		case "finish_reason":
 			bit = kFinish
+		case "type", "author", "text", "tool_calls", "toolCalls", "function_call", "tool_call_id", "toolCallId",
+			"id", "tool_use_id", "reasoning_content", "reasoning", "finishReason", "stop_reason", "kwargs", "lc":
+			return false // keys fromMessageMap (or fromMap) reads: the general path's business
 		default:
-			return false
+			_, ok := p.rawJSON() // keys no path reads (providerOptions, …)
+			return ok
 		}
 		if seen&bit != 0 {
 			return false
