@@ -101,10 +101,10 @@ func BenchmarkConvention(b *testing.B) {
 	b.Run("conv=mix", func(b *testing.B) { benchEncodings(b, benchdata.Traces(benchSpans, 1)) })
 }
 
-// BenchmarkBatchSize: the mixed traffic in batches of 1 to 4,000 spans (the
+// BenchmarkBatchSize: the mixed traffic in batches of 1 to 10,000 spans (the
 // exporter's default batches are 1,000–4,000 spans).
 func BenchmarkBatchSize(b *testing.B) {
-	for _, n := range []int{1, 10, 100, 1000, 4000} {
+	for _, n := range []int{1, 10, 100, 1000, 4000, 10000} {
 		b.Run(fmt.Sprintf("spans=%d", n), func(b *testing.B) { benchEncodings(b, benchdata.Traces(n, 1)) })
 	}
 }

@@ -202,6 +202,10 @@ func (p *jsonParser) str() (string, bool) {
 	p.i++ // opening quote
 	start := p.i
 	for p.i < len(p.s) {
+		p.skipPlain()
+		if p.i >= len(p.s) {
+			break
+		}
 		c := p.s[p.i]
 		switch {
 		case c == '"':
@@ -242,10 +246,14 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 		case c < 0x20:
 			return "", false
 		case c != '\\':
-			if p.build {
-				b = append(b, c)
-			}
+			// A run of plain bytes up to the next quote, escape or
+			// control character is copied at once.
+			run := p.i
 			p.i++
+			p.skipPlain()
+			if p.build {
+				b = append(b, p.s[run:p.i]...)
+			}
 			continue
 		}
 		// Escape sequence.
@@ -300,6 +308,29 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// skipPlain advances over bytes that stand for themselves in a JSON string
+// (not '"', '\\' or a control character), eight at a time where it can.
+func (p *jsonParser) skipPlain() {
+	s, i := p.s, p.i
+	for i+8 <= len(s) {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		const lo, hi = 0x0101010101010101, 0x8080808080808080
+		quote, backslash := w^(lo*'"'), w^(lo*'\\')
+		if ((w-lo*0x20)|(quote-lo)|(backslash-lo))&^w&hi != 0 {
+			break
+		}
+		i += 8
+	}
+	for i < len(s) {
+		if c := s[i]; c == '"' || c == '\\' || c < 0x20 {
+			break
+		}
+		i++
+	}
+	p.i = i
 }
 
 func (p *jsonParser) hex4() (rune, bool) {
