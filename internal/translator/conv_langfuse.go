@@ -302,3 +302,40 @@ func providerUsageDetails(m map[string]any, u *usage) {
 		}
 	}
 }
+
+// langfuseCost applies langfuse.observation.cost_details (USD): its total,
+// else the sum of its parts, as Langfuse itself computes a missing total.
+// The parts (input, output, cache reads, …) are kept in metadata.
+func langfuseCost(v *spanView, u *usage) {
+	m := jsonAttrMap(v, "langfuse.observation.cost_details")
+	if m == nil {
+		return
+	}
+	if f, ok := anyFloat(m["total"]); ok && f >= 0 {
+		u.cost = someFloat(f)
+	} else {
+		sum, n := 0.0, 0
+		for k, x := range m {
+			if f, ok := anyFloat(x); ok && f >= 0 && k != "total" {
+				sum += f
+				n++
+			}
+		}
+		if n > 0 {
+			u.cost = someFloat(sum)
+		}
+	}
+	// The breakdown is kept when it says something: more than one part,
+	// not all zero (the SDK's placeholder on failed calls).
+	parts := make(map[string]any, len(m))
+	nonZero := false
+	for k, x := range m {
+		if f, ok := anyFloat(x); ok && k != "total" {
+			parts[k] = f
+			nonZero = nonZero || f != 0
+		}
+	}
+	if len(parts) > 1 && nonZero {
+		v.setMeta("cost_details", parts)
+	}
+}

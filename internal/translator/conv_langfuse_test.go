@@ -149,3 +149,22 @@ func TestLangfusePythonShapes(t *testing.T) {
 	want(t, resp, "completion_tokens", 9)
 	want(t, resp, "prompt_cache_hit_tokens", 20)
 }
+
+func TestLangfuseCostDetails(t *testing.T) {
+	gen := func(id byte, costs string) convSpan {
+		return convSpan{id: id, scope: "langfuse-sdk", name: "gen", attrs: map[string]any{
+			"langfuse.observation.type": "generation", "langfuse.observation.model.name": "gpt-4o",
+			"langfuse.observation.usage_details": `{"input":10,"output":2}`, "langfuse.observation.cost_details": costs}}
+	}
+	logs := decodeLogs(t, DefaultOptions(), convTrace(t,
+		gen(1, `{"input":0.001,"output":0.002,"input_cached_tokens":0.0005,"total":0.0035}`),
+		gen(2, `{"input":0.001,"output":0.002}`),
+		gen(3, `{"input":"n/a","total":-1}`),
+	))
+	want(t, logs[sid(1)], "cost", 0.0035)
+	if parts, _ := metaJSON(t, logs[sid(1)], "cost_details").(map[string]any); parts["input_cached_tokens"] != 0.0005 || len(parts) != 3 {
+		t.Errorf("cost parts: %v", parts)
+	}
+	want(t, logs[sid(2)], "cost", 0.003) // no total: the sum of the parts
+	want(t, logs[sid(3)], "cost", nil)   // nothing usable
+}

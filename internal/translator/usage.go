@@ -119,11 +119,7 @@ func readUsage(v *spanView) usage {
 	}
 
 	// Cost.
-	if m := jsonAttrMap(v, "langfuse.observation.cost_details"); m != nil {
-		if f, ok := anyFloat(m["total"]); ok && f >= 0 {
-			u.cost = someFloat(f)
-		}
-	}
+	langfuseCost(v, &u)
 	semconvCost(v, &u)
 	for _, k := range costKeys {
 		val, ok := v.get(k)
