@@ -414,8 +414,8 @@ func prefilter(s string) (uint8, int) {
 
 // secretHint reports whether s may hold a secret: every key shape has a
 // digit, a dash or an underscore, except rare all-letter AWS ids, JWT
-// headers and bearer tokens, looked up by their fixed prefixes with
-// vectorised byte searches (uppercase 'A' and 'J' are rare in prose).
+// headers and bearer tokens, found from their first letters with
+// vectorised byte searches ('A', 'J', 'B' and 'b' are rare in prose).
 func secretHint(s string, cl uint8, digits int) bool {
 	if digits > 0 || cl&pfDashUnderscore != 0 {
 		return true
@@ -424,22 +424,29 @@ func secretHint(s string, cl uint8, digits int) bool {
 		return false
 	}
 	if cl&pfUpper != 0 {
-		for i := 0; ; {
-			j := strings.IndexByte(s[i:], 'A')
-			if j < 0 {
-				break
-			}
-			i += j + 1
-			if rest := s[i:]; strings.HasPrefix(rest, "KIA") || strings.HasPrefix(rest, "SIA") || strings.HasPrefix(rest, "Iza") {
-				return true
-			}
-		}
-		if j := strings.IndexByte(s, 'J'); j >= 2 && strings.Contains(s[j-2:], "eyJ") {
-			return true
-		}
-		if strings.Contains(s, "EARER") {
+		if followedBy(s, 'A', func(rest string) bool {
+			return strings.HasPrefix(rest, "KIA") || strings.HasPrefix(rest, "SIA") || strings.HasPrefix(rest, "Iza")
+		}) || followedBy(s, 'J', func(string) bool { return true }) && strings.Contains(s, "eyJ") ||
+			followedBy(s, 'B', bearerRest) {
 			return true
 		}
 	}
-	return strings.Contains(s, "earer")
+	return followedBy(s, 'b', bearerRest)
+}
+
+func bearerRest(rest string) bool { return len(rest) >= 5 && strings.EqualFold(rest[:5], "earer") }
+
+// followedBy reports whether some occurrence of c in s is followed by text
+// for which ok holds.
+func followedBy(s string, c byte, ok func(rest string) bool) bool {
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], c)
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if ok(s[i:]) {
+			return true
+		}
+	}
 }

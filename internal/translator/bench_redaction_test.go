@@ -6,7 +6,6 @@ package translator_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -29,15 +28,7 @@ import (
 // a card number into every string attribute that has a space, so most
 // messages are rewritten.
 func BenchmarkRedaction(b *testing.B) {
-	r, err := redaction.New(redaction.Config{Enabled: true, Detectors: map[string]redaction.Mode{
-		redaction.Email: redaction.ModeMask, redaction.Phone: redaction.ModeMask, redaction.Card: redaction.ModeMask,
-		redaction.IBAN: redaction.ModeMask, redaction.IP: redaction.ModeMask, redaction.Secret: redaction.ModeMask,
-	}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	on := translator.DefaultOptions()
-	on.Redactor = r
+	on := builtinsOn(b)
 	for _, traffic := range []string{"plain", "pii"} {
 		td := benchdata.Traces(benchSpans, 1)
 		if traffic == "pii" {
@@ -62,54 +53,18 @@ func BenchmarkRedaction(b *testing.B) {
 	}
 }
 
-// BenchmarkRedactionRatio times redaction off and on alternately within
-// each iteration, so both see the same machine load (the shared CI machine
-// swings by 2x within a minute), and reports the on/off ratio per traffic:
-//
-//	go test -run='^$' -bench='^BenchmarkRedactionRatio$' -benchtime=20x -count=3 ./internal/translator
-func BenchmarkRedactionRatio(b *testing.B) {
+// builtinsOn is DefaultOptions with every built-in detector in mask mode.
+func builtinsOn(tb testing.TB) translator.Options {
 	r, err := redaction.New(redaction.Config{Enabled: true, Detectors: map[string]redaction.Mode{
 		redaction.Email: redaction.ModeMask, redaction.Phone: redaction.ModeMask, redaction.Card: redaction.ModeMask,
 		redaction.IBAN: redaction.ModeMask, redaction.IP: redaction.ModeMask, redaction.Secret: redaction.ModeMask,
 	}})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	on := translator.DefaultOptions()
 	on.Redactor = r
-	for _, traffic := range []string{"plain", "pii"} {
-		td := benchdata.Traces(benchSpans, 1)
-		if traffic == "pii" {
-			injectPII(td)
-		}
-		b.Run("traffic="+traffic, func(b *testing.B) {
-			trOff, trOn := translator.New(translator.DefaultOptions()), translator.New(on)
-			dst := translator.EncodeArray(nil, trOn.Translate(td).Logs)
-			var off, with time.Duration
-			// Alternate which runs first, so garbage one leaves behind is
-			// collected as often during the other.
-			run := func(tr *translator.Translator) time.Duration {
-				t0 := time.Now()
-				dst = translator.EncodeArray(dst[:0], tr.Translate(td).Logs)
-				return time.Since(t0)
-			}
-			i := 0
-			for b.Loop() {
-				if i%2 == 0 {
-					off += run(trOff)
-					with += run(trOn)
-				} else {
-					with += run(trOn)
-					off += run(trOff)
-				}
-				i++
-			}
-			n := float64(b.N) * benchSpans
-			b.ReportMetric(float64(off.Nanoseconds())/n, "off-ns/span")
-			b.ReportMetric(float64(with.Nanoseconds())/n, "on-ns/span")
-			b.ReportMetric(float64(with)/float64(off), "on/off")
-		})
-	}
+	return on
 }
 
 // injectPII puts personal data into the first space of every string

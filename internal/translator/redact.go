@@ -330,19 +330,75 @@ func (rs *redactState) jsonText(s string, messages bool) (string, int) {
 	if !roleRules && !escapesMayHide(s) && !rs.r.Detects(s) {
 		return s, 0
 	}
+	if !roleRules {
+		if !validJSON(s) {
+			return rs.str(s), 0
+		}
+		return rs.jsonLeaves(s), 0
+	}
 	tree, ok := parseJSON(s)
 	if !ok {
 		return rs.str(s), 0
 	}
-	dropped := 0
-	if roleRules {
-		tree, dropped = rs.dropRoleMessages(tree)
-	}
+	tree, dropped := rs.dropRoleMessages(tree)
 	out, changed := rs.tree(tree, false)
 	if dropped == 0 && !changed {
 		return s, 0
 	}
 	return marshalAny(out), dropped
+}
+
+// jsonLeaves redacts the string values of valid JSON text in place, token
+// by token: keys, numbers, structure, key order and spacing are copied as
+// they are and only a changed value is re-encoded, so no tree is built.
+func (rs *redactState) jsonLeaves(s string) string {
+	var out []byte // nil until the first change
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '"' {
+			continue
+		}
+		j, escaped := i+1, false
+		for j < len(s) && s[j] != '"' {
+			if s[j] == '\\' {
+				escaped = true
+				j++
+			}
+			j++
+		}
+		end := j + 1 // after the closing quote
+		k := end
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r') {
+			k++
+		}
+		if k < len(s) && s[k] == ':' {
+			i = j // a key
+			continue
+		}
+		val := s[i+1 : j]
+		if escaped {
+			v, ok := parseJSON(s[i:end])
+			str, isStr := v.(string)
+			if !ok || !isStr {
+				i = j
+				continue
+			}
+			val = str
+		}
+		if red := rs.str(val); red != val {
+			if out == nil {
+				out = make([]byte, 0, len(s))
+			}
+			out = append(out, s[last:i]...)
+			out = appendString(out, red)
+			last = end
+		}
+		i = j
+	}
+	if out == nil {
+		return s
+	}
+	return string(append(out, s[last:]...))
 }
 
 // escapesMayHide reports whether a \u escape in JSON text could hide part
