@@ -28,15 +28,20 @@ const (
 
 // scenario is one exporter configuration measured by the harness.
 type scenario struct {
-	Name     string // respan, otlphttp-json, otlphttp-proto
+	Name     string // respan, otlphttp-json, otlphttp-proto, respan-base
 	Exporter string // component id in the collector config
 	Encoding string // otlp_http encoding ("" for respan)
+	// Base runs the -base-collector binary instead of -collector: an
+	// earlier build of the same exporter, measured in the same rounds, so
+	// that a change's effect is not confused with the machine's drift.
+	Base bool
 }
 
 var allScenarios = []scenario{
 	{Name: "respan", Exporter: "respan"},
 	{Name: "otlphttp-json", Exporter: "otlp_http", Encoding: "json"},
 	{Name: "otlphttp-proto", Exporter: "otlp_http", Encoding: "proto"},
+	{Name: "respan-base", Exporter: "respan", Base: true},
 }
 
 // collectorConfig renders the pipeline: otlp (gRPC) → memory_limiter →

@@ -27,6 +27,7 @@
 //	respan-bench -traffic agent,fixtures -rounds 3               # both traffic kinds, alternating rounds, medians
 //	respan-bench -rate 4000 -duration 5m -scenarios respan -rss-interval 5s   # soak
 //	respan-bench -profile out/                                  # also pprof CPU/allocs of each
+//	respan-bench -base-collector old/otelcol-respan -scenarios respan,respan-base,otlphttp-json -rounds 5   # a change against its base
 package main
 
 import (
@@ -93,13 +94,15 @@ type options struct {
 	rounds       int
 	traffics     []string
 	fixturesDir  string
+	baseBinary   string
 }
 
 func main() {
 	var o options
 	var names, traffics string
 	flag.StringVar(&o.collector, "collector", "dist/otelcol-respan", "otelcol-respan binary")
-	flag.StringVar(&names, "scenarios", "respan,otlphttp-json,otlphttp-proto", "comma-separated: respan, otlphttp-json, otlphttp-proto")
+	flag.StringVar(&names, "scenarios", "respan,otlphttp-json,otlphttp-proto", "comma-separated: respan, otlphttp-json, otlphttp-proto, respan-base (respan with -base-collector)")
+	flag.StringVar(&o.baseBinary, "base-collector", "", "an earlier otelcol-respan build for the respan-base scenario; the report adds respan ÷ respan-base")
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "measurement window (after warm-up)")
 	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "load before the measurement window")
 	flag.Float64Var(&o.rate, "rate", 0, "spans per second to send; 0 sends as fast as the collector accepts")
@@ -133,6 +136,9 @@ func main() {
 		}
 		if !found {
 			fatalf("unknown scenario %q", n)
+		}
+		if o.scenarios[len(o.scenarios)-1].Base && o.baseBinary == "" {
+			fatalf("scenario respan-base needs -base-collector")
 		}
 	}
 	if o.profileDir != "" && o.profileSecs > int((o.duration-2*time.Second)/time.Second) {
@@ -248,7 +254,11 @@ func runScenario(o options, sc scenario, p *pool, dir string) (result, error) {
 			return r, err
 		}
 	}
-	col, err := startCollector(o.collector, dir, sc, grpcAddr, snk.url, pprofAddr)
+	bin := o.collector
+	if sc.Base {
+		bin = o.baseBinary
+	}
+	col, err := startCollector(bin, dir, sc, grpcAddr, snk.url, pprofAddr)
 	if err != nil {
 		return r, err
 	}
@@ -539,10 +549,17 @@ func printTraffic(w io.Writer, o options, traffic string, rs []result) {
 		kind = traffic + " "
 	}
 	for round := 1; round <= o.rounds; round++ {
-		printRatios(w, fmt.Sprintf("%sround %d: ", kind, round), kind, filterRound(rs, round), o.rounds > 1)
+		printRatios(w, fmt.Sprintf("%sround %d: ", kind, round), kind, filterRound(rs, round), o.rounds > 1, "otlphttp-json", "")
 	}
 	if o.rounds > 1 {
-		printRatios(w, kind+"medians: ", kind, medians(o, rs), true)
+		printRatios(w, kind+"medians: ", kind, medians(o, rs), true, "otlphttp-json", "")
+	}
+	// A build against its base, when both ran.
+	for round := 1; round <= o.rounds; round++ {
+		printRatios(w, fmt.Sprintf("%sround %d: ", kind, round), kind, filterRound(rs, round), o.rounds > 1, "respan-base", "respan")
+	}
+	if o.rounds > 1 {
+		printRatios(w, kind+"medians: ", kind, medians(o, rs), true, "respan-base", "respan")
 	}
 	for _, r := range rs {
 		if r.RSSFlat != nil {
@@ -629,23 +646,23 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// printRatios prints each scenario's ratios to otlphttp-json; kind names
-// the traffic in front of the line when it is not agent traffic and the
-// round prefix is not shown.
-func printRatios(w io.Writer, prefix, kind string, rs []result, showPrefix bool) {
+// printRatios prints the ratios of each scenario (only that one, when
+// only is set) to the base scenario; kind names the traffic in front of
+// the line when it is not agent traffic and the round prefix is not shown.
+func printRatios(w io.Writer, prefix, kind string, rs []result, showPrefix bool, baseName, only string) {
 	if !showPrefix {
 		prefix = kind
 	}
-	base := find(rs, "otlphttp-json")
-	if base == nil || base.CPUPerMSpans == 0 {
+	base := find(rs, baseName)
+	if base == nil || base.CPUPerMSpans == 0 || (only != "" && find(rs, only) == nil) {
 		return
 	}
 	fmt.Fprintln(w)
 	for _, r := range rs {
-		if r.Scenario == base.Scenario {
+		if r.Scenario == base.Scenario || (only != "" && r.Scenario != only) {
 			continue
 		}
-		fmt.Fprintf(w, "%s%s ÷ otlphttp-json: CPU per span %.2f×, spans/s %.2f×, peak RSS %.2f×\n",
-			prefix, r.Scenario, r.CPUPerMSpans/base.CPUPerMSpans, r.SpansPerSecond/base.SpansPerSecond, r.PeakRSSMiB/base.PeakRSSMiB)
+		fmt.Fprintf(w, "%s%s ÷ %s: CPU per span %.2f×, spans/s %.2f×, peak RSS %.2f×\n",
+			prefix, r.Scenario, baseName, r.CPUPerMSpans/base.CPUPerMSpans, r.SpansPerSecond/base.SpansPerSecond, r.PeakRSSMiB/base.PeakRSSMiB)
 	}
 }

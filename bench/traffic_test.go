@@ -194,3 +194,36 @@ func TestGoalLines(t *testing.T) {
 		}
 	}
 }
+
+// With a base build in the rounds, the report compares respan with it
+// (and only respan: otlp_http is not a build of the exporter).
+func TestBaseBuildRatio(t *testing.T) {
+	sc := []scenario{allScenarios[0], allScenarios[3], allScenarios[1]}
+	if sc[1].Name != "respan-base" || !sc[1].Base {
+		t.Fatalf("scenario 3 is %+v, want respan-base", sc[1])
+	}
+	o := options{rounds: 2, traffics: []string{trafficAgent}, scenarios: sc}
+	var rs []result
+	for round := 1; round <= 2; round++ {
+		rs = append(rs,
+			result{Traffic: trafficAgent, Scenario: "respan", Round: round, CPUPerMSpans: 30, SpansPerSecond: 1, PeakRSSMiB: 1},
+			result{Traffic: trafficAgent, Scenario: "respan-base", Round: round, CPUPerMSpans: 40, SpansPerSecond: 1, PeakRSSMiB: 1},
+			result{Traffic: trafficAgent, Scenario: "otlphttp-json", Round: round, CPUPerMSpans: 20, SpansPerSecond: 1, PeakRSSMiB: 1},
+		)
+	}
+	var b strings.Builder
+	printReport(&b, o, map[string]*pool{trafficAgent: {requests: make([]request, 1), spans: 1, bytes: 1}}, rs)
+	out := b.String()
+	for _, want := range []string{
+		"round 2: respan ÷ respan-base: CPU per span 0.75×",
+		"medians: respan ÷ respan-base: CPU per span 0.75×",
+		"medians: respan-base ÷ otlphttp-json: CPU per span 2.00×",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "otlphttp-json ÷ respan-base") {
+		t.Errorf("otlp_http compared with the base build:\n%s", out)
+	}
+}
