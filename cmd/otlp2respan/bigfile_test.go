@@ -194,7 +194,7 @@ func TestImportLargeInputBoundedMemory(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	url := srv.URL
-	cmd := child("import", "-endpoint", url, "-api-key", sinkKey, "-progress", "never", p)
+	cmd := child("import", "-endpoint", url, "-api-key", sinkKey, "-progress", "always", p)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -209,6 +209,10 @@ func TestImportLargeInputBoundedMemory(t *testing.T) {
 	defer rc.mu.Unlock()
 	if len(rc.seen) != spans || rc.dups != 0 {
 		t.Errorf("the receiver got %d spans (%d duplicates), want %d", len(rc.seen), rc.dups, spans)
+	}
+	// Progress through both phases: reading (bytes), then sending (spans).
+	if !strings.Contains(errb.String(), "] reading ") || !strings.Contains(errb.String(), fmt.Sprintf("%d/%d spans sent 100%%", spans, spans)) {
+		t.Errorf("no progress bar for reading and sending on stderr (%d bytes)", len(errb.String()))
 	}
 	if !strings.Contains(errb.String(), "big.jsonl:") || !strings.Contains(errb.String(), "cut short") ||
 		!strings.Contains(errb.String(), "1 bad line(s) skipped") {

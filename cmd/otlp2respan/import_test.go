@@ -206,6 +206,21 @@ func TestProgressBarLine(t *testing.T) {
 	if !strings.HasPrefix(buf.String(), "\r\x1b[Ka log line\n\r\x1b[K[") {
 		t.Fatalf("log line does not clear and redraw the bar: %q", buf.String())
 	}
+	// The reading phase: bytes of the known total, then of an unknown one.
+	r := newProgressBar(&buf, 0, true)
+	r.startReading(4<<20, false)
+	r.setRead(1<<20, 1200)
+	if got, want := r.lineLocked(r.now()), "[=======>                      ] reading 1 MiB of 4 MiB  25%  1200 spans"; got != want {
+		t.Fatalf("reading: got %q\nwant %q", got, want)
+	}
+	r.startReading(-1, true)
+	if got := r.lineLocked(r.now()); got != "reading: 1 MiB, 1200 spans" {
+		t.Fatalf("reading, unknown size: %q", got)
+	}
+	r.startSending(10)
+	if got := r.lineLocked(r.now()); !strings.Contains(got, "0/10 spans sent") {
+		t.Fatalf("sending after reading: %q", got)
+	}
 	// Disabled: only log lines, no control characters.
 	buf.Reset()
 	q := newProgressBar(&buf, 10, false)

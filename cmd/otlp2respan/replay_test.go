@@ -344,3 +344,26 @@ func TestRedactWriter(t *testing.T) {
 		t.Fatalf("%d %v %q", n, err, buf.String())
 	}
 }
+
+// TestReplayStdin: standard input is read twice (checked, then sent)
+// through a temporary file, and a bad line in it sends nothing.
+func TestReplayStdin(t *testing.T) {
+	rc := &otlpReceiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	in := string(marshal(t, buildTraces(1))) + "\n" + string(marshal(t, buildTraces(2))) + "\n"
+	var out, errb bytes.Buffer
+	code := replayMain(context.Background(), []string{"-endpoint", srv.URL, "-now=false", "-"}, strings.NewReader(in), &out, &errb)
+	if code != exitOK || len(rc.traces()) != 1 || rc.traces()[0].SpanCount() != 6 {
+		t.Fatalf("exit %d, %d requests\n%s%s", code, len(rc.traces()), out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "sent <stdin>: 6 span(s) in 1 request(s)") {
+		t.Errorf("stdout: %s", out.String())
+	}
+	out.Reset()
+	errb.Reset()
+	code = replayMain(context.Background(), []string{"-endpoint", srv.URL, "-"}, strings.NewReader(in+"{oops\n"), &out, &errb)
+	if code != exitError || len(rc.traces()) != 1 || !strings.Contains(errb.String(), "<stdin>:3:2: invalid JSON") {
+		t.Fatalf("bad line: exit %d, %d requests\n%s", code, len(rc.traces()), errb.String())
+	}
+}
