@@ -173,32 +173,24 @@ func skipNested(dec *json.Decoder, _ json.Delim) error {
 // excerpt, so that a list of any length costs the memory of one element.
 func (b *respBody) readErrors(dec *json.Decoder) error {
 	var ex strings.Builder
-	add := func(raw json.RawMessage) {
+	// add appends one element (member, when key is set) to the excerpt.
+	add := func(key *string, raw json.RawMessage) {
 		if ex.Len() >= maxExcerptBytes {
 			return
 		}
 		var c bytes.Buffer
-		if json.Compact(&c, raw) == nil {
-			if ex.Len() > 1 {
-				ex.WriteByte(',')
-			}
-			ex.Write(c.Bytes())
-		}
-	}
-	addMember := func(key string, raw json.RawMessage) {
-		if ex.Len() >= maxExcerptBytes {
+		if json.Compact(&c, raw) != nil {
 			return
 		}
-		var c bytes.Buffer
-		if json.Compact(&c, raw) == nil {
-			if ex.Len() > 1 {
-				ex.WriteByte(',')
-			}
-			k, _ := json.Marshal(key)
+		if ex.Len() > 1 {
+			ex.WriteByte(',')
+		}
+		if key != nil {
+			k, _ := json.Marshal(*key)
 			ex.Write(k)
 			ex.WriteByte(':')
-			ex.Write(c.Bytes())
 		}
+		ex.Write(c.Bytes())
 	}
 	defer func() {
 		b.excerpt = ex.String()
@@ -220,7 +212,7 @@ func (b *respBody) readErrors(dec *json.Decoder) error {
 				return err
 			}
 			b.errors++
-			add(raw)
+			add(nil, raw)
 		}
 		_, err = dec.Token()
 		ex.WriteString(closing(ex.Len() >= maxExcerptBytes, ']'))
@@ -238,7 +230,7 @@ func (b *respBody) readErrors(dec *json.Decoder) error {
 			}
 			b.errors++
 			k, _ := kt.(string)
-			addMember(k, raw)
+			add(&k, raw)
 		}
 		_, err = dec.Token()
 		ex.WriteString(closing(ex.Len() >= maxExcerptBytes, '}'))
