@@ -90,6 +90,11 @@ func label(x *delivery.Exchange) (string, bool) {
 	var what string
 	abort := false
 	switch s := x.Status; {
+	case s >= 200 && s <= 299:
+		// A 2xx the exporter did not count as delivered: not Respan's answer.
+		what, abort = "the answer is not Respan's (a proxy or captive portal?)", true
+	case s >= 300 && s <= 399:
+		what, abort = "redirected (check -endpoint; redirects are not followed)", true
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
 		what, abort = "API key rejected", true
 	case s == http.StatusNotFound:
