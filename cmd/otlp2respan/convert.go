@@ -34,17 +34,21 @@ const convertUsage = `Usage:
 
 Reads OTLP/JSON trace data from each FILE ('-' is standard input): either one
 ExportTraceServiceRequest per file, or one request per line as the
-collector's file exporter writes them (blank lines are skipped). Translates
-all spans of all inputs, as one batch, with the exporter's default settings,
-and prints the JSON array of Respan span logs that the exporter would POST.
+collector's file exporter writes them (blank lines are skipped); inputs are
+streamed, so any size works. Translates all spans of all inputs together,
+whole traces at once, with the exporter's default settings, and prints the
+JSON array of Respan span logs that the exporter would POST. Inputs larger
+than -group-bytes are grouped by trace through temporary files and
+translated group by group.
 
 By default stdout gets exactly the request body's bytes (followed by a
 newline only when stdout is a terminal). Problems the translation reports
 (dropped spans, truncated fields, distinct problems) go to stderr.
 
-Exit status: 0 on success, 1 if an input cannot be read or is not OTLP/JSON
-trace data (or, with -strict, if the translation reported anything), 2 on a
-command-line error.
+Exit status: 0 on success, 1 if an input cannot be read or a line of it is
+not OTLP/JSON trace data (each bad line is named; nothing is printed), or,
+with -strict, if the translation reported anything; 2 on a command-line
+error.
 
 Flags:
 `
