@@ -5,7 +5,6 @@ package assembly // import "github.com/respanai/respanexporter/internal/assembly
 
 import (
 	"context"
-	"slices"
 	"sort"
 	"time"
 
@@ -257,41 +256,95 @@ func orderRecords(recs []record) {
 	placeToolResults(recs[:nIn])
 }
 
-// maxToolReorder bounds the quadratic tool-result placement.
-const maxToolReorder = 1024
-
 // placeToolResults moves each tool message that precedes the assistant
-// message whose tool_calls it answers to just after that message (after
-// results of earlier calls of the same message). OpenAI rejects a tool
-// message that does not follow its call, so such an order is never right.
+// message whose tool_calls it answers to just after that message, among
+// the results of that message's calls in the order of its calls (a result
+// already following the message stays; a moved one goes before the first
+// follower answering a later call). OpenAI rejects a tool message that
+// does not follow its call, so such an order is never right.
+//
+// O(n log n) in the records: one index of call ids, a binary search per
+// tool message for the first assistant message after it that made the
+// call, a sort of the moved results per message, and one merge.
 func placeToolResults(in []record) {
-	if len(in) > maxToolReorder {
+	type callAt struct{ msg, pos int }
+	var calls map[string][]callAt // assistant messages in order, per call id
+	for j := range in {
+		for p, id := range in[j].callIDs {
+			if calls == nil {
+				calls = map[string][]callAt{}
+			}
+			calls[id] = append(calls[id], callAt{j, p})
+		}
+	}
+	if calls == nil {
 		return
 	}
-	for i := 0; i < len(in); i++ {
+	type move struct{ rec, target, pos int }
+	var moves []move
+	for i := range in {
 		id := in[i].toolID
 		if id == "" {
 			continue
 		}
-		for j := i + 1; j < len(in); j++ {
-			pos := slices.Index(in[j].callIDs, id)
-			if pos < 0 {
-				continue
-			}
-			k := j + 1
-			for k < len(in) && in[k].toolID != "" {
-				if p := slices.Index(in[j].callIDs, in[k].toolID); p < 0 || p > pos {
-					break
-				}
-				k++
-			}
-			r := in[i]
-			copy(in[i:k-1], in[i+1:k])
-			in[k-1] = r
-			i-- // a new record is at i now
-			break
+		cs := calls[id]
+		k := sort.Search(len(cs), func(k int) bool { return cs[k].msg > i })
+		if k < len(cs) {
+			moves = append(moves, move{i, cs[k].msg, cs[k].pos})
 		}
 	}
+	if len(moves) == 0 {
+		return
+	}
+	// By target, then call position, then original order.
+	sort.SliceStable(moves, func(a, b int) bool {
+		if moves[a].target != moves[b].target {
+			return moves[a].target < moves[b].target
+		}
+		return moves[a].pos < moves[b].pos
+	})
+	moved := make([]bool, len(in))
+	for _, m := range moves {
+		moved[m.rec] = true
+	}
+	callPos := func(j int, id string) int {
+		for _, c := range calls[id] {
+			if c.msg == j {
+				return c.pos
+			}
+		}
+		return -1
+	}
+	out := make([]record, 0, len(in))
+	mi := 0
+	for j := 0; j < len(in); j++ {
+		if moved[j] {
+			continue
+		}
+		out = append(out, in[j])
+		if mi >= len(moves) || moves[mi].target != j {
+			continue
+		}
+		// Merge the results moved after t with those already following it.
+		t := j
+		for j+1 < len(in) && !moved[j+1] && in[j+1].toolID != "" {
+			p := callPos(t, in[j+1].toolID)
+			if p < 0 {
+				break
+			}
+			for mi < len(moves) && moves[mi].target == t && moves[mi].pos < p {
+				out = append(out, in[moves[mi].rec])
+				mi++
+			}
+			j++
+			out = append(out, in[j])
+		}
+		for mi < len(moves) && moves[mi].target == t {
+			out = append(out, in[moves[mi].rec])
+			mi++
+		}
+	}
+	copy(in, out)
 }
 
 // addJoinWarning notes on a span that it was sent without the content it
