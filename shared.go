@@ -97,6 +97,10 @@ func (s *sharedExporter) ensureStage(tel *metadata.TelemetryBuilder, logger *zap
 		return st
 	}
 	st := assembly.New(s.cfg.Assembly, s.cfg.LogsJoin, s.forward, tel, logger)
+	if s.cfg.Assembly.WaitForTraces {
+		// tracesSide declares MutatesData: held spans are moved, not copied.
+		st.TakeOwnership()
+	}
 	s.stageTel = tel
 	s.stage.Store(st)
 	return st
@@ -313,8 +317,11 @@ func (t *tracesSide) Shutdown(ctx context.Context) (err error) {
 	return err
 }
 
+// Capabilities: with trace waiting, the stage takes the spans it holds out
+// of what it is given instead of copying them (the pipeline clones the data
+// for this exporter only when another consumer shares it).
 func (t *tracesSide) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: false}
+	return consumer.Capabilities{MutatesData: t.s.cfg.Assembly.WaitForTraces}
 }
 
 // ConsumeTraces costs one atomic load and a span count more than the

@@ -205,6 +205,12 @@ func relConfig(t *testing.T, sinkURL string, o colOpts) (path, otlp, metrics str
     endpoint: %s
     api_key: ${env:RESPAN_API_KEY}
     timeout: %s
+    # The loader's spans are roots: the assembly stage holds each for
+    # root_grace. A short grace keeps these scenarios about the sending
+    # queue (what waits in the stage is persisted with the queue's
+    # storage too; TestAssemblyKillWithFileStorage covers it).
+    assembly:
+      root_grace: 100ms
 %s    sending_queue:
 %s      sizer: items
       queue_size: %d

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/respanai/respanexporter/internal/sink"
@@ -167,5 +170,168 @@ func waitTotal(t *testing.T, n int, sinks ...*sink.Server) {
 			t.Fatalf("after %s the sinks hold %v span logs, want %d in total", deliveryTimeout, counts, n)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestTwoTierAssemblyWithLogs: the same two-tier layout with the logs
+// signal routed by trace id too. Each trace is an agent run as SDKs
+// export it: the chat calls and tools end and are exported first (one
+// request), the root carrying the user and session ids a second later in
+// another request, and the chat calls' prompts and completions travel as
+// log records in requests of their own, some before and some after the
+// spans. Every chat span log must carry its joined content, and every
+// span the root's identifiers, all spans of a trace at one tier-2.
+func TestTwoTierAssemblyWithLogs(t *testing.T) {
+	const (
+		traces = 20
+		apiKey = "e2e-tier2-logs-key"
+	)
+	type tier2 struct {
+		name string
+		sink *sink.Server
+		addr string
+	}
+	var backends []tier2
+	for i := range 2 {
+		name := fmt.Sprintf("tier2-%d", i)
+		s, url := startSink(t, "sink-"+name, apiKey)
+		addr := freeAddr(t)
+		col := startCollector(t, name, []string{"RESPAN_API_KEY=" + apiKey, "RESPAN_ENDPOINT=" + url}, addr,
+			example("tier2-respan.yaml"),
+			set("receivers::otlp::protocols::grpc::endpoint", addr),
+			set("extensions::health_check::endpoint", freeAddr(t)),
+			set("exporters::respan::sending_queue::batch::flush_timeout", "300ms"),
+			noSelfMetrics,
+		)
+		backends = append(backends, tier2{name: name, sink: s, addr: addr})
+		defer assertNoDeprecations(t, col)
+	}
+	lbGRPC, lbHTTP := freeAddr(t), freeAddr(t)
+	startCollector(t, "tier1", nil, lbGRPC,
+		example("tier1-loadbalancer.yaml"),
+		set("receivers::otlp::protocols::grpc::endpoint", lbGRPC),
+		set("receivers::otlp::protocols::http::endpoint", lbHTTP),
+		set("extensions::health_check::endpoint", freeAddr(t)),
+		set("exporters::load_balancing::resolver::static::hostnames", fmt.Sprintf("[%s, %s]", backends[0].addr, backends[1].addr)),
+		noSelfMetrics,
+	)
+
+	tp := tracerProvider(t, grpcExporter(t, lbGRPC), "agent-app")
+	logExp, err := otlploghttp.New(context.Background(), otlploghttp.WithEndpoint(lbHTTP), otlploghttp.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(logExp, sdklog.WithExportInterval(time.Minute))))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = lp.Shutdown(ctx)
+	})
+	flushLogs := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := lp.ForceFlush(ctx); err != nil {
+			t.Fatalf("log SDK flush: %v", err)
+		}
+	}
+	logger := lp.Logger("opentelemetry.instrumentation.openai_v2")
+	tr := tp.Tracer("e2e/twotier-logs")
+
+	type want struct{ user, session, question string }
+	wants := map[string]want{} // span id → expectations (chat spans have a question)
+	var roots []trace.Span
+	for i := range traces {
+		w := want{user: fmt.Sprintf("cust-%02d", i), session: fmt.Sprintf("sess-%02d", i)}
+		ctx, root := tr.Start(context.Background(), "invoke_agent helper", trace.WithAttributes(
+			attribute.String("gen_ai.operation.name", "invoke_agent"),
+			attribute.String("user.id", w.user),
+			attribute.String("session.id", w.session),
+		))
+		roots = append(roots, root)
+		wants[root.SpanContext().SpanID().String()] = w
+		for j := range 2 {
+			cctx, chat := tr.Start(ctx, "chat gpt-4o-mini", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+				attribute.String("gen_ai.operation.name", "chat"),
+				attribute.String("gen_ai.system", "openai"),
+				attribute.String("gen_ai.request.model", "gpt-4o-mini"),
+				attribute.StringSlice("gen_ai.response.finish_reasons", []string{"stop"}),
+				attribute.Int("gen_ai.usage.input_tokens", 10+j),
+				attribute.Int("gen_ai.usage.output_tokens", 5),
+			))
+			cw := w
+			cw.question = fmt.Sprintf("question %d of trace %d", j, i)
+			emit := func(event string, body ...otellog.KeyValue) {
+				var r otellog.Record
+				r.SetEventName(event)
+				r.SetTimestamp(time.Now())
+				r.SetBody(otellog.MapValue(body...))
+				logger.Emit(cctx, r)
+			}
+			emit("gen_ai.user.message", otellog.String("content", cw.question))
+			emit("gen_ai.choice", otellog.Int("index", 0), otellog.String("finish_reason", "stop"),
+				otellog.Map("message", otellog.String("role", "assistant"), otellog.String("content", "answer to "+cw.question)))
+			_, tool := tr.Start(cctx, "execute_tool search", trace.WithAttributes(
+				attribute.String("gen_ai.operation.name", "execute_tool"),
+				attribute.String("gen_ai.tool.name", "search"),
+			))
+			tool.End()
+			chat.End()
+			wants[chat.SpanContext().SpanID().String()] = cw
+			wants[tool.SpanContext().SpanID().String()] = w
+		}
+		if i == traces/2 {
+			flushLogs() // the first half's records travel before their spans
+		}
+	}
+	// Children first, in their own export; the roots a second later (their
+	// own export, another flush window of the sending queue); the second
+	// half's records last.
+	flush(t, tp)
+	time.Sleep(time.Second)
+	for _, r := range roots {
+		r.End()
+	}
+	flush(t, tp)
+	time.Sleep(500 * time.Millisecond)
+	flushLogs()
+
+	waitTotal(t, len(wants), backends[0].sink, backends[1].sink)
+	settle()
+	traceSink := map[string]int{}
+	got := 0
+	for i, b := range backends {
+		assertClean(t, b.name, b.sink)
+		for _, sl := range b.sink.Spans() {
+			got++
+			w, ok := wants[sl.SpanID]
+			if !ok {
+				t.Errorf("%s: unexpected span log %s (records must not become spans)", b.name, sl.SpanID)
+				continue
+			}
+			if prev, ok := traceSink[sl.TraceID]; ok && prev != i {
+				t.Errorf("trace %s split between tier-2 collectors", sl.TraceID)
+			}
+			traceSink[sl.TraceID] = i
+			if sl.CustomerIdentifier != w.user || sl.Fields["thread_identifier"] != w.session {
+				t.Errorf("%s: span %s (%s) has customer %q thread %v, want the root's %q %q",
+					b.name, sl.SpanID, sl.LogType, sl.CustomerIdentifier, sl.Fields["thread_identifier"], w.user, w.session)
+			}
+			if w.question == "" {
+				continue
+			}
+			prompt, _ := sl.Fields["prompt_messages"].([]any)
+			completion, _ := sl.Fields["completion_message"].(map[string]any)
+			if len(prompt) != 1 || fmt.Sprint(prompt[0].(map[string]any)["content"]) != w.question ||
+				fmt.Sprint(completion["content"]) != "answer to "+w.question {
+				t.Errorf("%s: chat span %s lacks its joined content: prompt %v completion %v warnings %v",
+					b.name, sl.SpanID, prompt, completion, sl.Fields["warnings"])
+			}
+		}
+	}
+	if got != len(wants) {
+		t.Errorf("%d span logs delivered, want %d", got, len(wants))
+	}
+	if len(traceSink) != traces {
+		t.Errorf("%d traces arrived, want %d", len(traceSink), traces)
 	}
 }

@@ -569,7 +569,7 @@ func TestLogsJoinFailedCall(t *testing.T) {
 	assert.Empty(t, c)
 }
 
-func nopTelemetry(t *testing.T) *metadata.TelemetryBuilder {
+func nopTelemetry(t testing.TB) *metadata.TelemetryBuilder {
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 	tb, err := metadata.NewTelemetryBuilder(metadatatest.NewSettings(tt).TelemetrySettings)

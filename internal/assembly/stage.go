@@ -201,6 +201,9 @@ type Stage struct {
 	// logs is set once a logs pipeline feeds the stage: only then do model
 	// calls wait for content.
 	logs atomic.Bool
+	// owned: the caller hands over what it passes to ConsumeTraces (the
+	// component declares MutatesData), so held spans are moved, not copied.
+	owned bool
 
 	mu             sync.Mutex
 	entries        map[spanKey]*entry
@@ -251,6 +254,12 @@ func (s *Stage) Memory() *Memory { return s.memory }
 
 // Config returns the configuration the stage runs with.
 func (s *Stage) Config() (Config, JoinConfig) { return s.cfg, s.jc }
+
+// TakeOwnership tells the stage that the Traces given to ConsumeTraces are
+// its own (the component declares MutatesData: true, so the pipeline
+// clones for other consumers): held spans are then moved out of them
+// instead of copied. Call before the first span.
+func (s *Stage) TakeOwnership() { s.owned = true }
 
 // EnableLogs tells the stage a logs pipeline feeds it: from now on model
 // calls without content wait for their content records.
@@ -374,7 +383,7 @@ type placer struct {
 	cnk map[*group]int
 }
 
-func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span, now time.Time) ptrace.Span {
+func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span, now time.Time, move bool) ptrace.Span {
 	if p.ss == nil {
 		p.rs, p.ss, p.cnk = map[placeKey]ptrace.ResourceSpans{}, map[placeKey]ptrace.SpanSlice{}, map[*group]int{}
 	}
@@ -396,7 +405,11 @@ func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.
 		p.ss[k] = dst
 	}
 	held := dst.AppendEmpty()
-	span.CopyTo(held)
+	if move {
+		span.MoveTo(held)
+	} else {
+		span.CopyTo(held)
+	}
 	ci, ok := p.cnk[g]
 	if !ok {
 		g.chunks = append(g.chunks, chunk{at: now})
@@ -425,7 +438,8 @@ func (s *Stage) newGroup(k groupKey, now time.Time, org *origin) *group {
 // passes them on folding in records that already wait for them and keeps
 // model calls that still await content (trace waiting off). Spans that are
 // not held are forwarded in one call with ctx, and its error is returned.
-// td is never modified.
+// td is not modified, unless the stage took ownership (TakeOwnership): then
+// held spans are moved out of it.
 func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	logs := s.logs.Load()
 	if !s.cfg.WaitForTraces && !logs {
@@ -444,6 +458,13 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 			org = &origin{ctx: context.WithoutCancel(ctx)}
 		}
 		return org
+	}
+	// Held spans are moved out of an owned td: what is stored is encoded
+	// first (all of td; spans that are not held are only those without ids,
+	// which the translator drops anyway).
+	var stored []byte
+	if s.owned && s.persist != nil {
+		stored, _ = tracesMarshaler.MarshalTraces(td)
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -521,7 +542,7 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 					g.mark = mark
 					touched = append(touched, g)
 				}
-				held := p.place(g, r, sc, rs, ss, span, now)
+				held := p.place(g, r, sc, rs, ss, span, now, s.owned)
 				size := int64(spanSizer.SpanSize(held))
 				g.spans++
 				g.bytes += size
@@ -562,10 +583,11 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 
 	if pseq != 0 {
 		// Before returning: what the receiver acknowledges is stored.
-		held := subset.Traces(td, func(p subset.Pos) bool { return acts[p.N].hold }, nil)
-		if b, err := tracesMarshaler.MarshalTraces(held); err == nil {
-			s.persist.write(ctx, pseq, itemTraces, b)
+		if stored == nil {
+			held := subset.Traces(td, func(p subset.Pos) bool { return acts[p.N].hold }, nil)
+			stored, _ = tracesMarshaler.MarshalTraces(held)
 		}
+		s.persist.write(ctx, pseq, itemTraces, stored)
 	}
 	var err error
 	if acts == nil {
