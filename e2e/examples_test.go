@@ -310,8 +310,9 @@ func TestK8sManifests(t *testing.T) {
 	var resolver struct {
 		Exporters struct {
 			LB struct {
-				RoutingKey string `yaml:"routing_key"`
-				Resolver   struct {
+				RoutingKey        string   `yaml:"routing_key"`
+				RoutingAttributes []string `yaml:"routing_attributes"`
+				Resolver          struct {
 					DNS struct {
 						Hostname string `yaml:"hostname"`
 						Port     string `yaml:"port"`
@@ -330,8 +331,12 @@ func TestK8sManifests(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		lb := resolver.Exporters.LB
-		if lb.RoutingKey != "traceID" {
-			t.Errorf("%s: routing_key = %q, want traceID", name, lb.RoutingKey)
+		// Trace-id routing of both signals goes through the respan.route
+		// attribute (examples/tier1-loadbalancer.yaml says why).
+		if lb.RoutingKey != "attributes" || len(lb.RoutingAttributes) != 1 || lb.RoutingAttributes[0] != "respan.route" ||
+			!strings.Contains(cfg, `set(span.attributes["respan.route"], span.trace_id.string)`) ||
+			!strings.Contains(cfg, `set(log.attributes["respan.route"], log.trace_id.string)`) {
+			t.Errorf("%s: routing_key %q, routing_attributes %v: want traces and logs routed by the trace id in respan.route", name, lb.RoutingKey, lb.RoutingAttributes)
 		}
 		host := lb.Resolver.DNS.Hostname
 		svcName, ns, ok := strings.Cut(strings.TrimSuffix(host, ".svc.cluster.local"), ".")
