@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
-	otellog "go.opentelemetry.io/otel/log"
-	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -149,17 +146,7 @@ func TestAssemblyKillWithFileStorage(t *testing.T) {
 	col := startCollector(t, "otelcol-respan (1st run)", nil, httpAddr, cfg)
 
 	tp := tracerProvider(t, httpExporter(t, httpAddr), "agent-app")
-	logExp, err := otlploghttp.New(context.Background(), otlploghttp.WithEndpoint(httpAddr), otlploghttp.WithInsecure())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(logExp, sdklog.WithExportInterval(time.Minute))))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = lp.Shutdown(ctx)
-	})
-	logger := lp.Logger("opentelemetry.instrumentation.openai_v2")
+	logs := newLogSDK(t, httpAddr)
 	tr := tp.Tracer("e2e/assembly-kill")
 
 	const traces = 10
@@ -178,20 +165,7 @@ func TestAssemblyKillWithFileStorage(t *testing.T) {
 				attribute.String("gen_ai.request.model", "gpt-4o-mini"),
 				attribute.StringSlice("gen_ai.response.finish_reasons", []string{"stop"}),
 				attribute.Int("gen_ai.usage.input_tokens", 7), attribute.Int("gen_ai.usage.output_tokens", 3)))
-			for _, ev := range []struct {
-				name string
-				body []otellog.KeyValue
-			}{
-				{"gen_ai.user.message", []otellog.KeyValue{otellog.String("content", fmt.Sprintf("q%d/%d", i, j))}},
-				{"gen_ai.choice", []otellog.KeyValue{otellog.Int("index", 0), otellog.String("finish_reason", "stop"),
-					otellog.Map("message", otellog.String("role", "assistant"), otellog.String("content", "a"))}},
-			} {
-				var r otellog.Record
-				r.SetEventName(ev.name)
-				r.SetTimestamp(time.Now())
-				r.SetBody(otellog.MapValue(ev.body...))
-				logger.Emit(cctx, r)
-			}
+			logs.chatContent(cctx, fmt.Sprintf("q%d/%d", i, j), "a")
 			ids[chat.SpanContext().SpanID().String()] = user
 			if j == 1 {
 				lateChats = append(lateChats, chat) // ends after the restart
@@ -203,11 +177,7 @@ func TestAssemblyKillWithFileStorage(t *testing.T) {
 	// Records of every call, then the first chat span of each trace: all
 	// acknowledged, all waiting (no root yet; the second calls' records
 	// wait for their spans).
-	flushCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := lp.ForceFlush(flushCtx); err != nil {
-		t.Fatalf("log SDK flush: %v", err)
-	}
+	logs.flush()
 	flush(t, tp)
 	time.Sleep(300 * time.Millisecond)
 	if n := s.SpanCount(); n != 0 {

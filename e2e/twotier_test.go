@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
-	otellog "go.opentelemetry.io/otel/log"
-	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/respanai/respanexporter/internal/sink"
@@ -31,27 +28,7 @@ func TestTwoTierLoadBalancing(t *testing.T) {
 		apiKey        = "e2e-tier2-key"
 	)
 
-	type tier2 struct {
-		name string
-		sink *sink.Server
-		addr string
-	}
-	var backends []tier2
-	for i := range 2 {
-		name := fmt.Sprintf("tier2-%d", i)
-		s, url := startSink(t, "sink-"+name, apiKey)
-		addr := freeAddr(t)
-		col := startCollector(t, name, []string{"RESPAN_API_KEY=" + apiKey, "RESPAN_ENDPOINT=" + url}, addr,
-			example("tier2-respan.yaml"),
-			set("receivers::otlp::protocols::grpc::endpoint", addr),
-			set("extensions::health_check::endpoint", freeAddr(t)),
-			// Quick flushes keep the test short; batching is still on.
-			set("exporters::respan::sending_queue::batch::flush_timeout", "300ms"),
-			noSelfMetrics,
-		)
-		backends = append(backends, tier2{name: name, sink: s, addr: addr})
-		defer assertNoDeprecations(t, col)
-	}
+	backends := startTier2s(t, apiKey)
 
 	lbGRPC, lbHTTP := freeAddr(t), freeAddr(t)
 	lb := startCollector(t, "tier1", nil, lbGRPC,
@@ -153,6 +130,35 @@ func TestTwoTierLoadBalancing(t *testing.T) {
 	t.Logf("spans per tier-2: %v", perSink)
 }
 
+// tier2 is one tier-2 collector (examples/tier2-respan.yaml) and its sink.
+type tier2 struct {
+	name string
+	sink *sink.Server
+	addr string
+}
+
+// startTier2s starts two tier-2 collectors, each exporting to its own
+// sink; deprecation warnings are checked when the test ends.
+func startTier2s(t *testing.T, apiKey string) []tier2 {
+	var backends []tier2
+	for i := range 2 {
+		name := fmt.Sprintf("tier2-%d", i)
+		s, url := startSink(t, "sink-"+name, apiKey)
+		addr := freeAddr(t)
+		col := startCollector(t, name, []string{"RESPAN_API_KEY=" + apiKey, "RESPAN_ENDPOINT=" + url}, addr,
+			example("tier2-respan.yaml"),
+			set("receivers::otlp::protocols::grpc::endpoint", addr),
+			set("extensions::health_check::endpoint", freeAddr(t)),
+			// Quick flushes keep the test short; batching is still on.
+			set("exporters::respan::sending_queue::batch::flush_timeout", "300ms"),
+			noSelfMetrics,
+		)
+		backends = append(backends, tier2{name: name, sink: s, addr: addr})
+		t.Cleanup(func() { assertNoDeprecations(t, col) })
+	}
+	return backends
+}
+
 // waitTotal waits until the sinks together accepted n span logs.
 func waitTotal(t *testing.T, n int, sinks ...*sink.Server) {
 	t.Helper()
@@ -186,26 +192,7 @@ func TestTwoTierAssemblyWithLogs(t *testing.T) {
 		traces = 20
 		apiKey = "e2e-tier2-logs-key"
 	)
-	type tier2 struct {
-		name string
-		sink *sink.Server
-		addr string
-	}
-	var backends []tier2
-	for i := range 2 {
-		name := fmt.Sprintf("tier2-%d", i)
-		s, url := startSink(t, "sink-"+name, apiKey)
-		addr := freeAddr(t)
-		col := startCollector(t, name, []string{"RESPAN_API_KEY=" + apiKey, "RESPAN_ENDPOINT=" + url}, addr,
-			example("tier2-respan.yaml"),
-			set("receivers::otlp::protocols::grpc::endpoint", addr),
-			set("extensions::health_check::endpoint", freeAddr(t)),
-			set("exporters::respan::sending_queue::batch::flush_timeout", "300ms"),
-			noSelfMetrics,
-		)
-		backends = append(backends, tier2{name: name, sink: s, addr: addr})
-		defer assertNoDeprecations(t, col)
-	}
+	backends := startTier2s(t, apiKey)
 	lbGRPC, lbHTTP := freeAddr(t), freeAddr(t)
 	startCollector(t, "tier1", nil, lbGRPC,
 		example("tier1-loadbalancer.yaml"),
@@ -217,24 +204,7 @@ func TestTwoTierAssemblyWithLogs(t *testing.T) {
 	)
 
 	tp := tracerProvider(t, grpcExporter(t, lbGRPC), "agent-app")
-	logExp, err := otlploghttp.New(context.Background(), otlploghttp.WithEndpoint(lbHTTP), otlploghttp.WithInsecure())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(logExp, sdklog.WithExportInterval(time.Minute))))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = lp.Shutdown(ctx)
-	})
-	flushLogs := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := lp.ForceFlush(ctx); err != nil {
-			t.Fatalf("log SDK flush: %v", err)
-		}
-	}
-	logger := lp.Logger("opentelemetry.instrumentation.openai_v2")
+	logs := newLogSDK(t, lbHTTP)
 	tr := tp.Tracer("e2e/twotier-logs")
 
 	type want struct{ user, session, question string }
@@ -260,16 +230,7 @@ func TestTwoTierAssemblyWithLogs(t *testing.T) {
 			))
 			cw := w
 			cw.question = fmt.Sprintf("question %d of trace %d", j, i)
-			emit := func(event string, body ...otellog.KeyValue) {
-				var r otellog.Record
-				r.SetEventName(event)
-				r.SetTimestamp(time.Now())
-				r.SetBody(otellog.MapValue(body...))
-				logger.Emit(cctx, r)
-			}
-			emit("gen_ai.user.message", otellog.String("content", cw.question))
-			emit("gen_ai.choice", otellog.Int("index", 0), otellog.String("finish_reason", "stop"),
-				otellog.Map("message", otellog.String("role", "assistant"), otellog.String("content", "answer to "+cw.question)))
+			logs.chatContent(cctx, cw.question, "answer to "+cw.question)
 			_, tool := tr.Start(cctx, "execute_tool search", trace.WithAttributes(
 				attribute.String("gen_ai.operation.name", "execute_tool"),
 				attribute.String("gen_ai.tool.name", "search"),
@@ -280,7 +241,7 @@ func TestTwoTierAssemblyWithLogs(t *testing.T) {
 			wants[tool.SpanContext().SpanID().String()] = w
 		}
 		if i == traces/2 {
-			flushLogs() // the first half's records travel before their spans
+			logs.flush() // the first half's records travel before their spans
 		}
 	}
 	// Children first, in their own export; the roots a second later (their
@@ -293,7 +254,7 @@ func TestTwoTierAssemblyWithLogs(t *testing.T) {
 	}
 	flush(t, tp)
 	time.Sleep(500 * time.Millisecond)
-	flushLogs()
+	logs.flush()
 
 	waitTotal(t, len(wants), backends[0].sink, backends[1].sink)
 	settle()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
@@ -25,7 +26,7 @@ import (
 // encode, internal/translator BenchmarkTranslateEncode1000). docs/assembly.md
 // quotes:
 //
-//	go test -run '^$' -bench 'Stage|TranslateMemory' -benchtime 200x ./internal/assembly
+//	go test -run '^$' -bench 'Stage|TranslateMemory|MemoryOps' -benchtime 200x ./internal/assembly
 //	go test -run 'TestAddedLatency|TestMemoryPerWaitingSpan' -v ./internal/assembly
 
 const benchSpans = 1000
@@ -242,4 +243,33 @@ func TestAddedLatency(t *testing.T) {
 		// A span never waits longer than max_wait plus a sweep.
 		assert.LessOrEqual(t, waits[len(waits)-1], cfg.MaxWait+200*time.Millisecond)
 	}
+}
+
+// BenchmarkMemoryOps: what the late-span memory itself costs per span
+// behind the queue: one Facts lookup per trace and Remember of every
+// span's facts (translation excluded; the facts are made once).
+func BenchmarkMemoryOps(b *testing.B) {
+	td := benchdata.Traces(benchSpans, 1)
+	tr := translator.New(translator.DefaultOptions())
+	facts := tr.TranslateWith(td, func(pcommon.TraceID) []translator.SpanFact { return nil }).Facts
+	m := NewMemory(MemoryConfig{MaxSpans: 50000, TTL: time.Minute})
+	var round uint64
+	fresh := make([]translator.SpanFact, len(facts))
+	b.ReportAllocs()
+	for b.Loop() {
+		round++
+		b.StopTimer()
+		renumber(td, round)
+		fresh = tr.TranslateWith(td, func(pcommon.TraceID) []translator.SpanFact { return nil }).Facts
+		b.StartTimer()
+		var last pcommon.TraceID
+		for i := range fresh {
+			if id := fresh[i].TraceID(); id != last {
+				_ = m.Facts(id)
+				last = id
+			}
+		}
+		m.Remember(fresh)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchSpans, "ns/span")
 }
