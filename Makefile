@@ -29,7 +29,7 @@ LICENSE_HEADER := internal/tools/license-header.txt
 .DEFAULT_GOAL := help
 .PHONY: help all test unit fuzz-brief fuzz fuzz-long lint license generate compat \
 	dist dist-clean run e2e validate-examples reliability \
-	bench bench-micro bench-build bench-load bench-profile bench-soak bench-smoke bench-ratio
+	bench bench-micro bench-build bench-load bench-profile bench-soak bench-smoke bench-ratio bench-compare
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  make %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -222,3 +222,6 @@ bench-smoke: ## the CI smoke run of the benchmarks (.ci/bench-smoke.sh, < 60 s)
 # COUNT, BENCHTIME and MAX (e.g. MAX=1.5) are passed through.
 bench-ratio: ## translate+encode of 1,000 spans vs pdata's JSON marshal, median of COUNT runs
 	bash .ci/bench-ratio.sh
+
+bench-compare: ## bench-ratio's two benchmarks for BASE=<rev> and the working tree, alternating, in one run
+	bash .ci/bench-compare.sh

@@ -242,7 +242,8 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 				*p.scratch = b
 				return p.arena.copyString(b), true
 			}
-			return string(b), true
+			// b is this string's own buffer, never written again: no copy.
+			return str(b), true
 		case c < 0x20:
 			return "", false
 		case c != '\\':

@@ -105,7 +105,7 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 		case 'r':
 			var res any
 			if p.raw != "" {
-				res = fastValue(p.raw)
+				res = c.fastValue(p.raw)
 			}
 			b.results = append(b.results, c.toolResultMsg(p.id, p.name, res, depth))
 		}
@@ -116,7 +116,7 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 func (c *msgConv) fastCall(p *fastPart) ToolCall {
 	tc := ToolCall{ID: truncateRunes(p.id, 256), Name: truncateRunes(p.name, 256)}
 	if p.raw != "" {
-		tc.Arguments = c.argsText(fastValue(p.raw))
+		tc.Arguments = c.argsText(c.fastValue(p.raw))
 	}
 	return tc
 }
@@ -150,9 +150,10 @@ func (c *msgConv) fastCalls(b *msgBuilder, t string) bool {
 }
 
 // fastValue decodes a value the reader has validated: a JSON string is
-// its text, anything else its tree.
-func fastValue(raw string) any {
-	v, _ := parseJSON(raw)
+// its text, anything else its tree (its unescaped strings in the arena).
+func (c *msgConv) fastValue(raw string) any {
+	p := jsonParser{s: raw, build: true, arena: &c.v.arena, scratch: &c.v.fast.scratch}
+	v, _ := p.value()
 	return v
 }
 
