@@ -46,6 +46,24 @@ func checkDeferred(t *testing.T, s string) {
 	if a != b {
 		t.Fatalf("deferred encoding differs for %q:\ndeferred: %s\ntext:     %s", s, a, b)
 	}
+	plain := []Message{msgs[0], msgs[2], msgs[3], msgs[4]}
+	if n, ok := messagesJSONLen(plain); !ok || n != len(messagesJSON(plain)) {
+		t.Fatalf("messagesJSONLen %d, want %d for %q", n, len(messagesJSON(plain)), s)
+	}
+	if _, ok := messagesJSONLen(msgs); ok {
+		t.Fatal("messagesJSONLen computed a parts tree")
+	}
+	for i := range msgs {
+		if i == 1 {
+			continue // parts-tree content is not computed
+		}
+		if n, ok := messageJSONLen(&msgs[i]); !ok || n != len(messageJSON(&msgs[i])) {
+			t.Fatalf("messageJSONLen of message %d: %d, want %d for %q", i, n, len(messageJSON(&msgs[i])), s)
+		}
+	}
+	if got, want := stringBodyLen(s), len(appendStringBody(nil, s, false)); got != want {
+		t.Fatalf("stringBodyLen %d, want %d for %q", got, want, s)
+	}
 	if !json.Valid([]byte(a)) {
 		t.Fatalf("invalid JSON for %q: %s", s, a)
 	}

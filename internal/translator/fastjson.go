@@ -229,7 +229,10 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 		if p.arena != nil {
 			b = (*p.scratch)[:0]
 		} else {
-			b = make([]byte, 0, p.i-start+16)
+			// The unescaped text is no longer than the literal: size the
+			// buffer to it once (large contents would otherwise grow it
+			// by doubling).
+			b = make([]byte, 0, p.literalEnd()-start)
 		}
 		b = append(b, p.s[start:p.i]...)
 	}
@@ -332,6 +335,21 @@ func (p *jsonParser) skipPlain() {
 		i++
 	}
 	p.i = i
+}
+
+// literalEnd returns the index of the quote closing the string literal
+// being read (len(p.s) when there is none).
+func (p *jsonParser) literalEnd() int {
+	s := p.s
+	for j := p.i; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case '"':
+			return j
+		}
+	}
+	return len(s)
 }
 
 func (p *jsonParser) hex4() (rune, bool) {

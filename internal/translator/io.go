@@ -97,36 +97,22 @@ func firstContent(v *spanView, keys ...string) (string, bool) {
 	return text, found
 }
 
-// deferredFits reports whether the worst-case encoding of msgs is within
-// the content cap, so that their input/output text can be encoded later,
-// straight into the request body; when it is not, the text is built now
-// and capped.
-func deferredFits(v *spanView, msgs []Message) bool {
+// deferredFits reports whether msgs can stay deferred: their JSON text
+// (one message when single, else the list) is within the content cap, so
+// that writing it at encode time gives what capJSONText would have kept.
+// The length is computed exactly, without writing the text.
+func deferredFits(v *spanView, msgs []Message, single bool) bool {
 	limit := v.opts.MaxContentBytes
 	if limit <= 0 {
 		return true
 	}
-	// Worst case: every byte escaped as \u00XX (6 bytes), plus per-message
-	// keys and punctuation.
-	est := 2
-	for i := range msgs {
-		m := &msgs[i]
-		est += 96 + len(m.Role) + 6*(len(m.Name)+len(m.ToolCallID))
-		switch c := m.Content.(type) {
-		case string:
-			est += 6 * len(c)
-		case nil:
-		default:
-			return false
-		}
-		for _, tc := range m.ToolCalls {
-			est += 96 + 6*(len(tc.ID)+len(tc.Name)+len(tc.Arguments))
-		}
-		if est > limit {
-			return false
-		}
+	n, ok := 0, true
+	if single && len(msgs) == 1 {
+		n, ok = messageJSONLen(&msgs[0])
+	} else {
+		n, ok = messagesJSONLen(msgs)
 	}
-	return true
+	return ok && n <= limit
 }
 
 // messagesText renders messages for input/output: one message as an

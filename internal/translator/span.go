@@ -201,7 +201,7 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 		completions := extractCompletionMessages(v)
 		if len(prompt) > 0 {
 			sl.PromptMessages = prompt
-			if deferredFits(v, prompt) {
+			if deferredFits(v, prompt, false) {
 				sl.inputMsgs = deferMessages(prompt, false)
 			} else {
 				sl.Input = messagesText(v, prompt, false)
@@ -214,7 +214,7 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 			if len(completions) > 1 {
 				sl.CompletionMessages = completions
 			}
-			if deferredFits(v, completions) {
+			if deferredFits(v, completions, true) {
 				sl.outputMsgs = deferMessages(completions, true)
 			} else {
 				sl.Output = messagesText(v, completions, true)

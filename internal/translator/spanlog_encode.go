@@ -357,6 +357,56 @@ func (w msgWriter) message(dst []byte, m *Message) []byte {
 	return append(dst, '}')
 }
 
+// messagesJSONLen is len(appendMessages(nil, msgs)), computed without
+// writing; ok is false when a message has parts-tree content (not
+// computed).
+func messagesJSONLen(msgs []Message) (int, bool) {
+	n := 2 + max(len(msgs)-1, 0)
+	for i := range msgs {
+		m, ok := messageJSONLen(&msgs[i])
+		if !ok {
+			return 0, false
+		}
+		n += m
+	}
+	return n, true
+}
+
+// messageJSONLen is len(msgs[i].appendJSON(nil)) (see messagesJSONLen).
+func messageJSONLen(m *Message) (int, bool) {
+	quoted := func(s string) int { return 2 + stringBodyLen(s) }
+	n := len(`{"role":`) + quoted(wireRole(m.Role)) + len(`,"content":`) + len(`}`)
+	switch c := m.Content.(type) {
+	case string:
+		n += quoted(c)
+	case nil:
+		n += len("null")
+	default:
+		return 0, false
+	}
+	if m.Name != "" {
+		n += len(`,"name":`) + quoted(m.Name)
+	}
+	if m.ToolCallID != "" {
+		n += len(`,"tool_call_id":`) + quoted(m.ToolCallID)
+	}
+	if len(m.ToolCalls) > 0 {
+		n += len(`,"tool_calls":[]`) + len(m.ToolCalls) - 1
+		for _, tc := range m.ToolCalls {
+			n += len(`{"type":"function","function":{"name":`) + quoted(tc.Name) + len(`,"arguments":}}`)
+			if tc.ID != "" {
+				n += len(`"id":,`) + quoted(tc.ID)
+			}
+			if tc.Arguments == "" {
+				n += quoted("{}")
+			} else {
+				n += quoted(tc.Arguments)
+			}
+		}
+	}
+	return n, true
+}
+
 // wireRole maps a role to the set Respan's message type accepts (system,
 // user, assistant, tool, developer); anything unrecognised is sent as user,
 // which is how Respan displays free text.

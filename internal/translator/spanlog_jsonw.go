@@ -85,6 +85,40 @@ func appendStringBody(dst []byte, s string, nested bool) []byte {
 	return append(dst, s[start:]...)
 }
 
+// stringBodyLen is len(appendStringBody(nil, s, false)), computed without
+// writing.
+func stringBodyLen(s string) int {
+	n, i := 0, 0
+	for i < len(s) {
+		if i+8 <= len(s) && plainASCII8(s[i:i+8]) {
+			i += 8
+			n += 8
+			continue
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case !needsEscape[c]:
+				n++
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
+				n += 2
+			default:
+				n += 6
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			n += 6
+		} else {
+			n += size
+		}
+		i += size
+	}
+	return n
+}
+
 // plainASCII8 reports whether 8 bytes are all ASCII, none a control
 // character, '"' or '\\' — i.e. copied to JSON as they are.
 func plainASCII8(b string) bool {
