@@ -64,7 +64,7 @@ func uvarintLen(n int) int { return len(binary.AppendUvarint(nil, uint64(n))) }
 // levels deep around an int, written outside in (lengths first) so that
 // building it costs neither recursion nor quadratic copying.
 func nestedAnyValue(depth int, shape nestShape) []byte {
-	inner := []byte{3<<3 | 0, 1} // int_value: 1
+	inner := []byte{3 << 3, 1} // int_value (field 3, varint wire type 0): 1
 	// sizes[k] is the size of the AnyValue of level k (0 = innermost).
 	sizes := make([]int, depth+1)
 	sizes[0] = len(inner)
