@@ -34,6 +34,13 @@ type countingSink struct {
 
 func (s *countingSink) close() { _ = s.srv.Close() }
 
+// badRequest answers a body the sink cannot read or decode, and counts it
+// in sink_errors (with -min-spans, any such error fails the run).
+func (s *countingSink) badRequest(w http.ResponseWriter) {
+	s.errors.Add(1)
+	w.WriteHeader(http.StatusBadRequest)
+}
+
 func startSink(h func(s *countingSink, w http.ResponseWriter, r *http.Request)) (*countingSink, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -63,8 +70,7 @@ func startRespanSink(mode string) (*countingSink, error) {
 		return startSink(func(s *countingSink, w http.ResponseWriter, r *http.Request) {
 			body, err := io.ReadAll(r.Body)
 			if err != nil {
-				s.errors.Add(1)
-				w.WriteHeader(http.StatusBadRequest)
+				s.badRequest(w)
 				return
 			}
 			n := bytes.Count(body, []byte(`"span_unique_id":`))
@@ -102,8 +108,7 @@ func startOTLPSink(mode string) (*countingSink, error) {
 	return startSink(func(s *countingSink, w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			s.errors.Add(1)
-			w.WriteHeader(http.StatusBadRequest)
+			s.badRequest(w)
 			return
 		}
 		isJSON := strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
@@ -123,8 +128,7 @@ func startOTLPSink(mode string) (*countingSink, error) {
 			n, err = countProtoSpans(body, 0)
 		}
 		if err != nil {
-			s.errors.Add(1)
-			w.WriteHeader(http.StatusBadRequest)
+			s.badRequest(w)
 			return
 		}
 		s.spans.Add(int64(n))

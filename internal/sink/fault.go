@@ -291,11 +291,7 @@ func (s *Server) Faults() Faults {
 func (s *Server) FaultCounts() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.fs.counts))
-	for k, v := range s.fs.counts {
-		out[k] = v
-	}
-	return out
+	return copyCounts(s.fs.counts)
 }
 
 // Refused maps the key of every span log that arrived in a request the
@@ -306,11 +302,7 @@ func (s *Server) FaultCounts() map[string]int {
 func (s *Server) Refused() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.fs.refused))
-	for k, v := range s.fs.refused {
-		out[k] = v
-	}
-	return out
+	return copyCounts(s.fs.refused)
 }
 
 func (s *Server) countFault(kind string, n int) {
@@ -414,10 +406,8 @@ func (s *Server) replyInjected(w http.ResponseWriter, r *http.Request, f Faults,
 	if isPermanent(status) {
 		s.refuse(body)
 	}
-	resp := map[string]any{"detail": http.StatusText(status)}
-	switch {
-	case status == http.StatusTooManyRequests:
-		resp["detail"] = "Rate limit exceeded"
+	resp := errorBody(status)
+	if status == http.StatusTooManyRequests {
 		ra := f.retryAfter()
 		if in := f.retryAfterIn(); in == "header" || in == "both" {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.Seconds()))))
@@ -425,13 +415,6 @@ func (s *Server) replyInjected(w http.ResponseWriter, r *http.Request, f Faults,
 		if in := f.retryAfterIn(); in == "body" || in == "both" {
 			resp["retry_after"] = ra.Seconds()
 		}
-	case status == http.StatusUnauthorized:
-		resp["detail"] = detailUnauthorized
-	case status == http.StatusBadRequest:
-		resp["detail"] = detailInvalidFormat
-	case status >= 500:
-		resp["detail"] = "Internal server error"
-		resp["error_code"] = "INTERNAL_ERROR"
 	}
 	if f.EchoAuthorization {
 		resp["message"] = "request headers: Authorization: " + r.Header.Get("Authorization")

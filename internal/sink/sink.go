@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -508,12 +509,21 @@ func (s *Server) replyFault(w http.ResponseWriter, r *http.Request, status int) 
 	} else {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<20))
 	}
+	body := errorBody(status)
+	if status == http.StatusTooManyRequests {
+		body["retry_after"] = 1
+		w.Header().Set("Retry-After", "1")
+	}
+	return s.reply(w, r, status, body, "injected failure (FailNext)")
+}
+
+// errorBody is Respan's error answer for status: a detail, and an error
+// code for a 5xx. A 429's delay is left to the caller, which knows it.
+func errorBody(status int) map[string]any {
 	body := map[string]any{"detail": http.StatusText(status)}
 	switch {
 	case status == http.StatusTooManyRequests:
 		body["detail"] = "Rate limit exceeded"
-		body["retry_after"] = 1
-		w.Header().Set("Retry-After", "1")
 	case status == http.StatusUnauthorized:
 		body["detail"] = detailUnauthorized
 	case status == http.StatusBadRequest:
@@ -522,7 +532,7 @@ func (s *Server) replyFault(w http.ResponseWriter, r *http.Request, status int) 
 		body["detail"] = "Internal server error"
 		body["error_code"] = "INTERNAL_ERROR"
 	}
-	return s.reply(w, r, status, body, "injected failure (FailNext)")
+	return body
 }
 
 // Spans returns the accepted span logs in arrival order (a copy).
@@ -544,11 +554,7 @@ func (s *Server) SpanCount() int {
 func (s *Server) Counts() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.counts))
-	for k, v := range s.counts {
-		out[k] = v
-	}
-	return out
+	return copyCounts(s.counts)
 }
 
 // Duplicates returns the keys that arrived more than once, sorted.
@@ -587,10 +593,14 @@ func (s *Server) Requests() int {
 func (s *Server) Statuses() map[int]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[int]int, len(s.statuses))
-	for k, v := range s.statuses {
-		out[k] = v
-	}
+	return copyCounts(s.statuses)
+}
+
+// copyCounts copies a counter map for a caller outside the lock. Unlike
+// maps.Clone it never returns nil, so an empty result still marshals as {}.
+func copyCounts[K comparable](m map[K]int) map[K]int {
+	out := make(map[K]int, len(m))
+	maps.Copy(out, m)
 	return out
 }
 
