@@ -125,7 +125,7 @@ func (m *sharedMap) attachTraces(cfg *Config, id component.ID, te, direct export
 		tel.Shutdown() // the stage records with the first component's builder
 	}
 	exp.setMemory(st.Memory())
-	return &tracesSide{s: s, te: te}
+	return &tracesSide{side: side{s: s}, te: te}
 }
 
 // attachLogs registers the logs component: from now on model calls wait
@@ -149,7 +149,7 @@ func (m *sharedMap) attachLogs(cfg *Config, id component.ID, tel *metadata.Telem
 		st.Start() // the traces side started first (hosts other than the collector)
 	}
 	s.mu.Unlock()
-	return &logsSide{s: s, st: st}
+	return &logsSide{side: side{s: s}, st: st}
 }
 
 // storageID is the storage extension of the stage: its own setting, else
@@ -301,20 +301,27 @@ func (s *sharedExporter) release(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// tracesSide is the component the traces pipeline sees.
-type tracesSide struct {
+// side is the lifecycle both pipeline components share: Start starts the
+// instance (the first call does the work), Shutdown gives up this side's
+// reference once, however often the collector calls it.
+type side struct {
 	s    *sharedExporter
-	te   exporter.Traces
 	once sync.Once
 }
 
-func (t *tracesSide) Start(ctx context.Context, host component.Host) error {
-	return t.s.start(ctx, host)
+func (c *side) Start(ctx context.Context, host component.Host) error {
+	return c.s.start(ctx, host)
 }
 
-func (t *tracesSide) Shutdown(ctx context.Context) (err error) {
-	t.once.Do(func() { err = t.s.release(ctx) })
+func (c *side) Shutdown(ctx context.Context) (err error) {
+	c.once.Do(func() { err = c.s.release(ctx) })
 	return err
+}
+
+// tracesSide is the component the traces pipeline sees.
+type tracesSide struct {
+	side
+	te exporter.Traces
 }
 
 // Capabilities: with trace waiting, the stage takes the spans it holds out
@@ -336,18 +343,8 @@ func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 
 // logsSide is the component the logs pipeline sees.
 type logsSide struct {
-	s    *sharedExporter
-	st   *assembly.Stage
-	once sync.Once
-}
-
-func (l *logsSide) Start(ctx context.Context, host component.Host) error {
-	return l.s.start(ctx, host)
-}
-
-func (l *logsSide) Shutdown(ctx context.Context) (err error) {
-	l.once.Do(func() { err = l.s.release(ctx) })
-	return err
+	side
+	st *assembly.Stage
 }
 
 func (l *logsSide) Capabilities() consumer.Capabilities {

@@ -147,7 +147,7 @@ func BenchmarkTracesWrapper(b *testing.B) {
 		}
 	})
 	b.Run("shared_component", func(b *testing.B) {
-		var te exporter.Traces = &tracesSide{s: &sharedExporter{}, te: &nop}
+		var te exporter.Traces = &tracesSide{side: side{s: &sharedExporter{}}, te: &nop}
 		for b.Loop() {
 			_ = te.ConsumeTraces(ctx, td)
 		}
