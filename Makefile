@@ -224,4 +224,5 @@ bench-ratio: ## translate+encode of 1,000 spans vs pdata's JSON marshal, median 
 	bash .ci/bench-ratio.sh
 
 bench-compare: ## bench-ratio's two benchmarks for BASE=<rev> and the working tree, alternating, in one run
-	bash .ci/bench-compare.sh
+	@[ -n "$(BASE)" ] || { echo "set BASE to the revision to compare with, e.g. BASE=main~5" >&2; exit 2; }
+	BASE="$(BASE)" bash .ci/bench-ratio.sh

@@ -6,45 +6,80 @@
 # Both benchmarks run from one test binary, alternately, COUNT times each, so
 # that drift on a shared machine hits both alike; the ratio is of the medians.
 #
-# Environment: COUNT (default 6), BENCHTIME (default 1s), MAX (if set, exit 1
-# when the ratio is above it, e.g. MAX=1.5).
+# With BASE=<rev> (make bench-compare) it measures that revision too: its
+# translator test binary is built from `git archive` (the checkout stays
+# untouched), the two binaries take turns within every round, and each
+# revision's medians and ratio are printed.
+#
+# Environment: COUNT (default 6), BENCHTIME (default 1s), MAX (without BASE:
+# exit 1 when the ratio is above it, e.g. MAX=1.5), BASE (optional).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+BASE="${BASE:-}"
 COUNT="${COUNT:-6}"
 BENCHTIME="${BENCHTIME:-1s}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-go test -c -o "$tmp/translator.test" ./internal/translator
+revs=head
+if [ -n "$BASE" ]; then
+	revs="base head"
+	mkdir "$tmp/base"
+	git archive "$BASE" | tar -x -C "$tmp/base"
+	(cd "$tmp/base" && go test -c -o "$tmp/base.test" ./internal/translator)
+fi
+go test -c -o "$tmp/head.test" ./internal/translator
 : >"$tmp/out.txt"
 for ((i = 1; i <= COUNT; i++)); do
-	for b in TranslateEncode1000 PdataJSONMarshal1000; do
-		(cd internal/translator && "$tmp/translator.test" -test.run='^$' -test.bench="^Benchmark${b}\$" \
-			-test.benchtime="$BENCHTIME" -test.benchmem) | grep '^Benchmark' | tee -a "$tmp/out.txt"
+	for rev in $revs; do
+		# Lines name their revision only when there are two.
+		prefix=""
+		[ -n "$BASE" ] && prefix="$rev "
+		for b in TranslateEncode1000 PdataJSONMarshal1000; do
+			(cd internal/translator && "$tmp/$rev.test" -test.run='^$' -test.bench="^Benchmark${b}\$" \
+				-test.benchtime="$BENCHTIME" -test.benchmem) | grep '^Benchmark' | sed "s/^/$prefix/" | tee -a "$tmp/out.txt"
+		done
 	done
 done
 
-awk -v max="${MAX:-}" '
+awk -v base="$BASE" -v max="${MAX:-}" '
 function median(arr, n,   i, j, t) {
 	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (arr[j] < arr[i]) { t = arr[i]; arr[i] = arr[j]; arr[j] = t }
 	return (n % 2) ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
 }
 {
-	name = $1; sub(/-[0-9]+$/, "", name)
-	for (f = 2; f < NF; f++) {
+	rev = "head"; first = 1
+	if (base != "") { rev = $1; first = 2 }
+	name = $first; sub(/-[0-9]+$/, "", name)
+	for (f = first + 1; f < NF; f++) {
 		if ($(f + 1) == "ns/op") ns = $f
 		if ($(f + 1) == "B/op") bytes = $f
 		if ($(f + 1) == "allocs/op") allocs = $f
 	}
-	if (name == "BenchmarkTranslateEncode1000") { t[++nt] = ns; tb = bytes; ta = allocs }
-	if (name == "BenchmarkPdataJSONMarshal1000") { p[++np] = ns; pb = bytes; pa = allocs }
+	k = rev SUBSEP name
+	v[k, ++n[k]] = ns; b[k] = bytes; a[k] = allocs
+}
+function medianOf(k,   i, arr) {
+	for (i = 1; i <= n[k]; i++) arr[i] = v[k, i]
+	return median(arr, n[k])
 }
 END {
-	if (nt == 0 || np == 0) { print "bench-ratio: benchmark output missing" > "/dev/stderr"; exit 2 }
-	mt = median(t, nt); mp = median(p, np); r = mt / mp
-	printf "\ntranslate+encode 1000 spans: median %.2f ms/op (%d runs), %s B/op, %s allocs/op\n", mt / 1e6, nt, tb, ta
-	printf "pdata JSON marshal 1000 spans: median %.2f ms/op (%d runs), %s B/op, %s allocs/op\n", mp / 1e6, np, pb, pa
+	kt = "head" SUBSEP "BenchmarkTranslateEncode1000"; kp = "head" SUBSEP "BenchmarkPdataJSONMarshal1000"
+	if (base != "") {
+		split("base head", revs, " ")
+		for (r = 1; r <= 2; r++) {
+			rev = revs[r]
+			kt = rev SUBSEP "BenchmarkTranslateEncode1000"; kp = rev SUBSEP "BenchmarkPdataJSONMarshal1000"
+			mt = medianOf(kt); mp = medianOf(kp)
+			printf "%s%s: translate+encode %.2f ms/op, %s allocs/op; pdata JSON marshal %.2f ms/op; ratio %.2f\n", rev, (rev == "base" ? " (" base ")" : " (working tree)"), mt / 1e6, a[kt], mp / 1e6, mt / mp
+		}
+		exit 0
+	}
+	if (n[kt] == 0 || n[kp] == 0) { print "bench-ratio: benchmark output missing" > "/dev/stderr"; exit 2 }
+	mt = medianOf(kt); mp = medianOf(kp); r = mt / mp
+	printf "\ntranslate+encode 1000 spans: median %.2f ms/op (%d runs), %s B/op, %s allocs/op\n", mt / 1e6, n[kt], b[kt], a[kt]
+	printf "pdata JSON marshal 1000 spans: median %.2f ms/op (%d runs), %s B/op, %s allocs/op\n", mp / 1e6, n[kp], b[kp], a[kp]
 	printf "ratio (translate+encode ÷ pdata marshal): %.2f   (goal ≤ 1.5)\n", r
 	if (max != "" && r > max + 0) { printf "bench-ratio: %.2f is above MAX=%s\n", r, max > "/dev/stderr"; exit 1 }
 }' "$tmp/out.txt"
