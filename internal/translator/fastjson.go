@@ -319,8 +319,7 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 func (p *jsonParser) skipPlain() {
 	s, i := p.s, p.i
 	for i+8 <= len(s) {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w := load8(s, i)
 		const lo, hi = 0x0101010101010101, 0x8080808080808080
 		quote, backslash := w^(lo*'"'), w^(lo*'\\')
 		if ((w-lo*0x20)|(quote-lo)|(backslash-lo))&^w&hi != 0 {

@@ -4,6 +4,7 @@
 package translator
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"sort"
@@ -46,9 +47,11 @@ func appendString(dst []byte, s string) []byte {
 func appendStringBody(dst []byte, s string, nested bool) []byte {
 	start, i := 0, 0
 	for i < len(s) {
-		if i+8 <= len(s) && plainASCII8(s[i:i+8]) {
+		for i+8 <= len(s) && plainASCII8(s, i) {
 			i += 8
-			continue
+		}
+		if i >= len(s) {
+			break
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -90,10 +93,12 @@ func appendStringBody(dst []byte, s string, nested bool) []byte {
 func stringBodyLen(s string) int {
 	n, i := 0, 0
 	for i < len(s) {
-		if i+8 <= len(s) && plainASCII8(s[i:i+8]) {
+		for i+8 <= len(s) && plainASCII8(s, i) {
 			i += 8
 			n += 8
-			continue
+		}
+		if i >= len(s) {
+			break
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -119,21 +124,22 @@ func stringBodyLen(s string) int {
 	return n
 }
 
-// plainASCII8 reports whether 8 bytes are all ASCII, none a control
-// character, '"' or '\\' — i.e. copied to JSON as they are.
-func plainASCII8(b string) bool {
-	w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+// load8 reads the eight bytes of s at i as a little-endian word (one load
+// where the machine allows unaligned loads).
+func load8(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+}
+
+// plainASCII8 reports whether the 8 bytes of s at i are all ASCII, none a
+// control character, '"' or '\\' — i.e. copied to JSON as they are.
+func plainASCII8(s string, i int) bool {
+	w := load8(s, i)
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	if w&hi != 0 {
-		return false // non-ASCII
-	}
-	below20 := (w - lo*0x20) & ^w & hi
 	quote := w ^ (lo * '"')
 	backslash := w ^ (lo * '\\')
-	hasQuote := (quote - lo) & ^quote & hi
-	hasBackslash := (backslash - lo) & ^backslash & hi
-	return below20|hasQuote|hasBackslash == 0
+	// With no high bit set, a borrow into a byte's high bit marks a byte
+	// below 0x20, a quote or a backslash.
+	return ((w-lo*0x20)|(quote-lo)|(backslash-lo)|w)&hi == 0
 }
 
 func appendEscapedASCII(dst []byte, c byte) []byte {

@@ -19,6 +19,7 @@ type spanView struct {
 	span      ptrace.Span
 	attrs     pcommon.Map
 	idx       map[string]attrRef
+	keys      keyFilter
 	scopeName string
 	resource  pcommon.Map
 	isRoot    bool
@@ -92,6 +93,7 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	v.truncated = 0
 	v.hasFlat = flatPrefixes{}
 	clear(v.idx)
+	v.keys = keyFilter{}
 	n := v.attrs.Len()
 	if cap(v.consumed) < n {
 		v.consumed = make([]bool, n)
@@ -101,6 +103,7 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	pos := 0
 	v.attrs.Range(func(k string, val pcommon.Value) bool {
 		v.idx[k] = attrRef{val: val, pos: pos}
+		v.keys.add(k)
 		pos++
 		v.notePrefix(k)
 		return true
@@ -144,6 +147,38 @@ func (v *spanView) notePrefix(k string) {
 	}
 }
 
+// lookup finds an attribute by key. Most keys the mapping asks for are
+// absent (each field has a dozen spellings across conventions): the key
+// filter answers those without hashing the key into the map.
+func (v *spanView) lookup(key string) (attrRef, bool) {
+	if !v.keys.mayHave(key) {
+		return attrRef{}, false
+	}
+	ref, ok := v.idx[key]
+	return ref, ok
+}
+
+// keyFilter is a 256-bit set of (length, first byte, last byte) digests
+// of the span's attribute keys: a key whose digest is not in it is absent.
+type keyFilter [4]uint64
+
+func keyDigest(k string) uint8 {
+	if k == "" {
+		return 0
+	}
+	return uint8(len(k)*37) ^ k[0]*5 ^ k[len(k)-1]*131
+}
+
+func (f *keyFilter) add(k string) {
+	d := keyDigest(k)
+	f[d>>6] |= 1 << (d & 63)
+}
+
+func (f *keyFilter) mayHave(k string) bool {
+	d := keyDigest(k)
+	return f[d>>6]&(1<<(d&63)) != 0
+}
+
 // attrRef is an indexed attribute: its value and position in the span.
 type attrRef struct {
 	val pcommon.Value
@@ -152,7 +187,7 @@ type attrRef struct {
 
 // get returns the attribute and marks it consumed.
 func (v *spanView) get(key string) (pcommon.Value, bool) {
-	ref, ok := v.idx[key]
+	ref, ok := v.lookup(key)
 	if ok {
 		v.consumed[ref.pos] = true
 	}
@@ -161,13 +196,13 @@ func (v *spanView) get(key string) (pcommon.Value, bool) {
 
 // peek returns the attribute without marking it consumed.
 func (v *spanView) peek(key string) (pcommon.Value, bool) {
-	ref, ok := v.idx[key]
+	ref, ok := v.lookup(key)
 	return ref.val, ok
 }
 
 // has reports whether the attribute is present (not consuming it).
 func (v *spanView) has(key string) bool {
-	_, ok := v.idx[key]
+	_, ok := v.lookup(key)
 	return ok
 }
 
@@ -188,7 +223,7 @@ func (v *spanView) str(key string) string {
 // none of them is repeated as leftover metadata whichever one won.
 func (v *spanView) first(keys []string, accept func(pcommon.Value) bool) (pcommon.Value, bool) {
 	for _, k := range keys {
-		if ref, ok := v.idx[k]; ok && (accept == nil || accept(ref.val)) {
+		if ref, ok := v.lookup(k); ok && (accept == nil || accept(ref.val)) {
 			return ref.val, true
 		}
 	}
@@ -212,14 +247,14 @@ func (v *spanView) consumeAll(keys ...string) {
 
 // consume marks a key as used without reading it.
 func (v *spanView) consume(key string) {
-	if ref, ok := v.idx[key]; ok {
+	if ref, ok := v.lookup(key); ok {
 		v.consumed[ref.pos] = true
 	}
 }
 
 // isConsumedKey reports whether a mapping used the attribute key.
 func (v *spanView) isConsumedKey(key string) bool {
-	ref, ok := v.idx[key]
+	ref, ok := v.lookup(key)
 	return ok && v.isConsumed(ref.pos)
 }
 
