@@ -1,4 +1,4 @@
-// Copyright The respanexporter Authors
+// Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
 package delivery // import "github.com/respanai/respanexporter/internal/delivery"
@@ -69,12 +69,6 @@ func (x Exchange) Retried() int {
 type Observer interface {
 	Observe(ctx context.Context, x Exchange)
 }
-
-// ObserverFunc adapts a function to Observer.
-type ObserverFunc func(ctx context.Context, x Exchange)
-
-// Observe calls f.
-func (f ObserverFunc) Observe(ctx context.Context, x Exchange) { f(ctx, x) }
 
 type observerKey struct{}
 

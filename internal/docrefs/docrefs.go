@@ -1,4 +1,4 @@
-// Copyright The respanexporter Authors
+// Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
 // Package docrefs checks that the section references (§4, §5.5, …) and

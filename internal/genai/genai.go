@@ -1,4 +1,4 @@
-// Copyright The respanexporter Authors
+// Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
 // Package genai holds the gen-AI names that more than one part of the
