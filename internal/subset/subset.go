@@ -3,9 +3,9 @@
 
 // Package subset copies some of the spans of a ptrace.Traces into a new
 // one, each under a copy of its resource and scope (attributes, schema
-// URLs), with the grouping and order of the source. The exporter needs it
-// twice: the retry of a partly delivered batch re-sends only the unsent
-// spans, and the logs join forwards a batch without the spans it holds.
+// URLs), with the grouping and order of the source. The retry of a partly
+// delivered batch re-sends only the unsent spans with it; the assembly
+// stage forwards a batch without the spans it holds, and stores those.
 // The source is never modified: it may be shared and read-only.
 package subset // import "github.com/respanai/respanexporter/internal/subset"
 
@@ -54,13 +54,6 @@ func Traces(td ptrace.Traces, keep func(Pos) bool, edit func(Pos, ptrace.Span)) 
 		}
 	}
 	return out
-}
-
-// Span returns an owned copy of span, one of ss's, which is one of rs's.
-func Span(rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span) ptrace.Traces {
-	td := ptrace.NewTraces()
-	span.CopyTo(appendScope(appendResource(td, rs), ss).Spans().AppendEmpty())
-	return td
 }
 
 func appendResource(td ptrace.Traces, rs ptrace.ResourceSpans) ptrace.ResourceSpans {

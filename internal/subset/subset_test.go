@@ -29,14 +29,3 @@ func TestTracesKeepsGroupingAndEditsOnlyTheCopy(t *testing.T) {
 	assert.Equal(t, "scope-b", out.ResourceSpans().At(1).ScopeSpans().At(0).Scope().Name())
 	assert.Equal(t, "span", td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(1).Name(), "source untouched")
 }
-
-func TestSpanCopiesResourceAndScope(t *testing.T) {
-	td := tracetest.Make(1, 1, 1)
-	rs := td.ResourceSpans().At(0)
-	ss := rs.ScopeSpans().At(0)
-	out := Span(rs, ss, ss.Spans().At(0))
-	assert.Equal(t, tracetest.SpanIDs(td), tracetest.SpanIDs(out))
-	assert.Equal(t, rs.SchemaUrl(), out.ResourceSpans().At(0).SchemaUrl())
-	v, _ := out.ResourceSpans().At(0).Resource().Attributes().Get("res")
-	assert.Equal(t, int64(0), v.Int())
-}
