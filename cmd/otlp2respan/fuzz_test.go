@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,4 +74,23 @@ func FuzzDecodeOTLPJSON(f *testing.F) {
 				dst.SpanCount(), again.SpanCount(), dst.ResourceSpans().Len(), again.ResourceSpans().Len())
 		}
 	})
+}
+
+// decodeOTLPJSON, for the tests, reads a whole in-memory input and moves its resource
+// spans to dst, stopping at the first problem. It returns how many
+// requests it read.
+func decodeOTLPJSON(name string, data []byte, dst ptrace.Traces) (int, error) {
+	s := newOTLPStream(name, bytes.NewReader(data), 0)
+	n := 0
+	for {
+		req, err := s.Next()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		req.Traces.ResourceSpans().MoveAndAppendTo(dst.ResourceSpans())
+		n++
+	}
 }

@@ -356,25 +356,6 @@ func posIn(raw []byte, idx, startLine, startCol int) (line, col int) {
 	return line, idx - nl
 }
 
-// decodeOTLPJSON reads a whole in-memory input and moves its resource
-// spans to dst, stopping at the first problem. It returns how many
-// requests it read.
-func decodeOTLPJSON(name string, data []byte, dst ptrace.Traces) (int, error) {
-	s := newOTLPStream(name, bytes.NewReader(data), 0)
-	n := 0
-	for {
-		req, err := s.Next()
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-		req.Traces.ResourceSpans().MoveAndAppendTo(dst.ResourceSpans())
-		n++
-	}
-}
-
 // notTraces explains why a JSON value that decoded to no resource spans is
 // not a trace request at all (e.g. an OTLP logs or metrics request), or
 // returns "" for an empty trace request such as {}.

@@ -26,18 +26,13 @@ type packResult struct {
 // arrayOverhead is the "[" and "]" around a single-element array.
 const arrayOverhead = 2
 
-// packSpanLogs splits logs, in order, into JSON arrays of at most maxBytes
-// bytes each. A span log too large for an empty array is shrunk with
-// SpanLog.Shrink; if it still does not fit it is returned in tooLarge.
+// packSpanLogsSized splits logs, in order, into JSON arrays of at most
+// maxBytes bytes each. A span log too large for an empty array is shrunk
+// with SpanLog.Shrink; if it still does not fit it is returned in tooLarge.
 // Each span log is encoded once, straight into its request body.
-func packSpanLogs(logs []*translator.SpanLog, maxBytes int) packResult {
-	return packSpanLogsSized(logs, maxBytes, 0)
-}
-
-// packSpanLogsSized is packSpanLogs with the expected encoded size of an
-// average span log (0 = unknown), used to size each body up front instead
-// of growing it by doubling: the bodies are the largest allocation of a
-// push.
+// avgSpanBytes is the expected encoded size of an average span log
+// (0 = unknown), used to size each body up front instead of growing it by
+// doubling: the bodies are the largest allocation of a push.
 func packSpanLogsSized(logs []*translator.SpanLog, maxBytes, avgSpanBytes int) packResult {
 	var (
 		res  packResult

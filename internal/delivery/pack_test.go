@@ -15,6 +15,11 @@ import (
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
+// packSpanLogs packs without a size estimate, as the first push does.
+func packSpanLogs(logs []*translator.SpanLog, maxBytes int) packResult {
+	return packSpanLogsSized(logs, maxBytes, 0)
+}
+
 func logsWithInputs(sizes ...int) []*translator.SpanLog {
 	out := make([]*translator.SpanLog, len(sizes))
 	for i, n := range sizes {
