@@ -58,9 +58,9 @@ type sharedExporter struct {
 	stage    atomic.Pointer[assembly.Stage]
 	stageTel *metadata.TelemetryBuilder
 	logger   *zap.Logger
-	// queue is what the sending queue holds at most (queueCap, in the unit
-	// of queueSizer); queueCap is 0 without a queue or with the requests
-	// sizer, where any request fits.
+	// queueCap is what the sending queue holds at most, in the unit of
+	// queueSizer; 0 without a queue or with the requests sizer, where any
+	// request fits.
 	queueCap   int64
 	queueSizer exporterhelper.RequestSizerType
 	// direct is the same push and retries without a queue, for requests

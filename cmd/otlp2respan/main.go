@@ -3,10 +3,10 @@
 
 // Command otlp2respan is the command-line companion of the Respan exporter.
 //
-//	otlp2respan convert [-pretty] [-strict] [-v] FILE...
+//	otlp2respan convert [flags] FILE...    (print the span logs the exporter would send)
 //	otlp2respan import [flags] FILE...     (send stored files to Respan)
 //	otlp2respan replay [flags] [FILE...]   (send files to an OTLP/HTTP receiver)
-//	otlp2respan sink [-listen ADDR]        (local stand-in of the ingest API)
+//	otlp2respan sink [flags]               (local stand-in of the ingest API)
 //	otlp2respan COMMAND -h
 //
 // Subcommands register themselves with registerCommand (see convert.go); the
