@@ -16,6 +16,8 @@
 //   - respan:         otlp → memory_limiter → respan → internal/sink (in process)
 //   - otlphttp-json:  otlp → memory_limiter → otlp_http (encoding json)  → OTLP sink
 //   - otlphttp-proto: otlp → memory_limiter → otlp_http (encoding proto) → OTLP sink
+//   - respan-base:    respan's pipeline in the -base-collector build (an earlier
+//     otelcol-respan), for the respan ÷ respan-base ratio of a change
 //
 // Both exporters get the same sending_queue (items, 20,000 spans,
 // 4 consumers, batches of 1,000–4,000 spans, 2 s flush, block_on_overflow)
