@@ -205,12 +205,14 @@ func relConfig(t *testing.T, sinkURL string, o colOpts) (path, otlp, metrics str
     endpoint: %s
     api_key: ${env:RESPAN_API_KEY}
     timeout: %s
-    # The loader's spans are roots: the assembly stage holds each for
-    # root_grace. A short grace keeps these scenarios about the sending
-    # queue (what waits in the stage is persisted with the queue's
-    # storage too; TestAssemblyKillWithFileStorage covers it).
+    # These scenarios measure the sending queue: without trace waiting the
+    # exporter is the queue alone, and a full queue refuses at intake. With
+    # it, spans the full queue refuses at release wait in the assembly
+    # stage (which then refuses new ones) and each refused offer counts
+    # again in enqueue_failed_spans. TestAssemblyKillWithFileStorage covers
+    # SIGKILL with the stage.
     assembly:
-      root_grace: 100ms
+      wait_for_traces: false
 %s    sending_queue:
 %s      sizer: items
       queue_size: %d

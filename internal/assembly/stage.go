@@ -6,6 +6,7 @@ package assembly // import "github.com/respanai/respanexporter/internal/assembly
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -217,7 +218,14 @@ type Stage struct {
 	seq, calls     uint64
 	closed         bool
 	stopCh, doneCh chan struct{}
+	// blocked: released batches the sending queue refused (full);
+	// nextRetry: when the sweep offers them again.
+	blocked   []*heldBatch
+	nextRetry time.Time
 }
+
+// retryBlockedEvery spaces the offers of batches the queue refused.
+const retryBlockedEvery = 250 * time.Millisecond
 
 // New returns a stage that hands spans on to forward (the exporterhelper's
 // ConsumeTraces) and records its metrics with tel. Call Start to run the
@@ -324,6 +332,7 @@ func (s *Stage) Shutdown(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	s.retryBlocked(context.Background()) // what the queue still refuses now is logged as lost
 	var out effects
 	s.mu.Lock()
 	out.begin(s)
@@ -343,9 +352,27 @@ func (s *Stage) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// expire releases every group and record group whose time is up.
+func (s *Stage) isBlocked() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.blocked) > 0
+}
+
+// expire offers refused batches again, then releases every group and
+// record group whose time is up.
 func (s *Stage) expire() {
 	now := s.now()
+	// Each refused offer counts in otelcol_exporter_enqueue_failed_spans:
+	// offer again at most every retryBlockedEvery.
+	s.mu.Lock()
+	due := len(s.blocked) > 0 && !now.Before(s.nextRetry)
+	if due {
+		s.nextRetry = now.Add(retryBlockedEvery)
+	}
+	s.mu.Unlock()
+	if due {
+		s.retryBlocked(context.Background())
+	}
 	var out effects
 	s.mu.Lock()
 	out.begin(s)
@@ -444,6 +471,11 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	logs := s.logs.Load()
 	if !s.cfg.WaitForTraces && !logs {
 		return s.forward(ctx, td)
+	}
+	if s.isBlocked() {
+		// Released spans still wait for room in the queue (the sweep offers
+		// them again): refuse new ones, retryable, as the full queue would.
+		return errQueueFull
 	}
 	now := s.now()
 	var (
@@ -894,6 +926,90 @@ func (o *effects) left(pseq uint64, n int) {
 	o.units[pseq] += n
 }
 
+// heldBatch is released spans of one origin on their way to the sending
+// queue, with the storage units they hold. A batch the queue refuses
+// (full) is kept, still counted as waiting, and offered again at the next
+// sweep; while one is kept, ConsumeTraces refuses new spans (retryable),
+// so what the receiver acknowledged is never dropped for a full queue.
+type heldBatch struct {
+	o     *origin
+	td    ptrace.Traces
+	spans int
+	bytes int64
+	units map[uint64]int
+}
+
+func (b *heldBatch) left(pseq uint64, n int) {
+	if b.units == nil {
+		b.units = map[uint64]int{}
+	}
+	b.units[pseq] += n
+}
+
+// errQueueFull is ConsumeTraces' answer while released spans wait for room
+// in the sending queue: retryable, as the queue's own refusal is.
+var errQueueFull = errors.New("respan: the sending queue is full; spans released by the assembly stage are waiting for room")
+
+// send hands batches to the sending queue; those it refuses are kept for
+// the next sweep. Outside the lock.
+func (s *Stage) send(ctx context.Context, batches []*heldBatch) {
+	for i, b := range batches {
+		if err := s.forward(b.o.ctx, b.td); err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			if !closed {
+				// Still waiting: counted again, offered again.
+				s.blocked = append(s.blocked, batches[i:]...)
+				for _, rest := range batches[i:] {
+					s.spans += rest.spans
+					s.bytes += rest.bytes
+				}
+			}
+			s.mu.Unlock()
+			if closed {
+				s.logger.Warn("The sending queue refused spans flushed by the assembly stage at shutdown",
+					zap.Int("spans", b.td.SpanCount()), zap.Error(err))
+				continue
+			}
+			var n, size int64
+			for _, rest := range batches[i:] {
+				n += int64(rest.spans)
+				size += rest.bytes
+			}
+			s.tel.ExporterRespanAssemblySpansWaiting.Add(ctx, n)
+			s.tel.ExporterRespanAssemblyBytesWaiting.Add(ctx, size)
+			s.logger.Debug("The sending queue is full; released spans wait in the assembly stage",
+				zap.Int64("spans", n), zap.Error(err))
+			return
+		}
+		if s.persist != nil && len(b.units) > 0 {
+			s.persist.done(ctx, b.units)
+		}
+	}
+}
+
+// retryBlocked offers the batches the queue refused again. Outside the
+// lock.
+func (s *Stage) retryBlocked(ctx context.Context) {
+	s.mu.Lock()
+	batches := s.blocked
+	s.blocked = nil
+	var n, size int64
+	for _, b := range batches {
+		s.spans -= b.spans
+		s.bytes -= b.bytes
+		n += int64(b.spans)
+		size += b.bytes
+	}
+	s.mu.Unlock()
+	if len(batches) == 0 {
+		return
+	}
+	s.tel.ExporterRespanAssemblySpansWaiting.Add(ctx, -n)
+	s.tel.ExporterRespanAssemblyBytesWaiting.Add(ctx, -size)
+	s.send(ctx, batches)
+}
+
 // finish, outside the lock, folds the records of released groups into
 // their spans, forwards the groups (one batch per origin) and records the
 // telemetry.
@@ -904,21 +1020,29 @@ func (s *Stage) finish(ctx context.Context, o *effects) {
 		releases      [numRelReasons]int64
 		releasedSpans [numRelReasons]int64
 	)
-	type batch struct {
-		o  *origin
-		td ptrace.Traces
-	}
-	var batches []batch
+	var batches []*heldBatch
 	now := s.now()
 	for _, rg := range o.groups {
 		g := rg.g
+		bi := slices.IndexFunc(batches, func(b *heldBatch) bool { return b.o == g.origin })
+		if bi < 0 {
+			batches = append(batches, &heldBatch{o: g.origin, td: ptrace.NewTraces()})
+			bi = len(batches) - 1
+		}
+		b := batches[bi]
+		b.spans += g.spans
+		b.bytes += g.bytes
 		for _, c := range g.chunks {
 			if c.pseq != 0 {
-				o.left(c.pseq, c.n)
+				b.left(c.pseq, c.n)
 			}
 		}
 		for _, e := range g.entries {
-			o.recordsLeft(e)
+			for i := range e.recs {
+				if q := e.recs[i].pseq; q != 0 {
+					b.left(q, 1)
+				}
+			}
 			switch {
 			case len(e.recs) > 0:
 				foldRecords(e.span, e.recs)
@@ -938,21 +1062,9 @@ func (s *Stage) finish(ctx context.Context, o *effects) {
 		}
 		releases[rg.why]++
 		releasedSpans[rg.why] += int64(g.spans)
-		bi := slices.IndexFunc(batches, func(b batch) bool { return b.o == g.origin })
-		if bi < 0 {
-			batches = append(batches, batch{o: g.origin, td: ptrace.NewTraces()})
-			bi = len(batches) - 1
-		}
-		g.td.ResourceSpans().MoveAndAppendTo(batches[bi].td.ResourceSpans())
+		g.td.ResourceSpans().MoveAndAppendTo(b.td.ResourceSpans())
 	}
-	for _, b := range batches {
-		if err := s.forward(b.o.ctx, b.td); err != nil {
-			// The exporterhelper has counted it (e.g. a full queue); there
-			// is no caller to return it to.
-			s.logger.Warn("The sending queue refused spans released by the assembly stage",
-				zap.Int("spans", b.td.SpanCount()), zap.Error(err))
-		}
-	}
+	s.send(ctx, batches)
 	if s.persist != nil && len(o.units) > 0 {
 		s.persist.done(ctx, o.units)
 	}

@@ -4,15 +4,20 @@
 package assembly
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
 
+	"github.com/respanai/respanexporter/internal/tracetest"
 	"github.com/respanai/respanexporter/internal/translator"
 )
 
@@ -258,3 +263,44 @@ func TestMemoryBounds(t *testing.T) {
 }
 
 func newTestTranslator() *translator.Translator { return translator.New(translator.DefaultOptions()) }
+
+// TestFullQueueKeepsReleasedSpans: when the sending queue refuses a
+// released trace (full), the stage keeps it, refuses new spans with a
+// retryable error instead of acknowledging what it could not queue, and
+// sends it at a later sweep once the queue has room.
+func TestFullQueueKeepsReleasedSpans(t *testing.T) {
+	full := true
+	var sent []string
+	st := New(DefaultConfig(20000), DefaultJoinConfig(), func(_ context.Context, td ptrace.Traces) error {
+		if full {
+			return errors.New("sending queue is full")
+		}
+		sent = append(sent, tracetest.SpanIDs(td)...)
+		return nil
+	}, nopTelemetry(t), zap.NewNop())
+	clock := newFakeClock()
+	st.SetClock(clock.Now)
+	client := newMapClient()
+	require.NoError(t, st.Restore(context.Background(), client))
+
+	require.NoError(t, st.ConsumeTraces(context.Background(), spansOf(spanSpec{trace: 1, id: 1}, spanSpec{trace: 1, id: 2, parent: 1})))
+	clock.Advance(defaultRootGrace)
+	st.Sweep()
+	assert.Empty(t, sent)
+	st.mu.Lock()
+	assert.Equal(t, 2, st.spans, "the refused trace still counts as waiting")
+	st.mu.Unlock()
+	assert.Equal(t, 1, client.items(), "and stays in storage")
+	err := st.ConsumeTraces(context.Background(), spansOf(spanSpec{trace: 2, id: 1}))
+	require.ErrorIs(t, err, errQueueFull, "new spans are refused while released ones wait")
+	assert.False(t, consumererror.IsPermanent(err))
+
+	full = false
+	clock.Advance(retryBlockedEvery)
+	st.Sweep()
+	assert.ElementsMatch(t, []string{sid(1).String(), sid(2).String()}, sent)
+	assert.Zero(t, client.items())
+	require.NoError(t, st.ConsumeTraces(context.Background(), spansOf(spanSpec{trace: 2, id: 1})), "room again: accepted")
+	require.NoError(t, st.Shutdown(context.Background()))
+	assert.Len(t, sent, 3)
+}
