@@ -5,16 +5,19 @@ package translator
 
 import (
 	"encoding/hex"
+	"strings"
 	"unsafe"
 )
 
 // byteArena hands out the bytes of small strings made during a batch (hex
 // ids, unescaped message text) from a few large blocks, instead of one
-// allocation per string. A string made from it is never written again: a
-// full block is left to the strings in it and a new one started, so the
-// strings live exactly as long as the span logs that hold them.
+// allocation per string. A block is a strings.Builder: it only ever
+// appends, so every string cut from it stays valid, and its memory is not
+// zeroed first. A full block is left to the strings in it and a new one
+// started, so the strings live exactly as long as the span logs that hold
+// them.
 type byteArena struct {
-	block []byte
+	block strings.Builder
 }
 
 const (
@@ -24,33 +27,32 @@ const (
 	arenaMaxString = 2 << 10
 )
 
-// take returns n bytes to fill before making a string of them.
-func (a *byteArena) take(n int) []byte {
-	if n > arenaMaxString {
-		return make([]byte, n)
+// room makes room for n more bytes in the current block.
+func (a *byteArena) room(n int) {
+	if a.block.Cap()-a.block.Len() < n {
+		a.block = strings.Builder{}
+		a.block.Grow(arenaBlockBytes)
 	}
-	if cap(a.block)-len(a.block) < n {
-		a.block = make([]byte, 0, arenaBlockBytes)
-	}
-	start := len(a.block)
-	a.block = a.block[:start+n]
-	return a.block[start : start+n : start+n]
 }
-
-// str returns b (filled by take) as a string, without a copy.
-func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // copyString returns a copy of b's bytes as a string.
 func (a *byteArena) copyString(b []byte) string {
-	dst := a.take(len(b))
-	copy(dst, b)
-	return str(dst)
+	if len(b) > arenaMaxString {
+		return string(b)
+	}
+	a.room(len(b))
+	start := a.block.Len()
+	a.block.Write(b)
+	return a.block.String()[start:]
 }
 
 // hexString is the lower-case hex form of id (the form pcommon's TraceID
 // and SpanID String methods give).
 func (a *byteArena) hexString(id []byte) string {
-	dst := a.take(hex.EncodedLen(len(id)))
-	hex.Encode(dst, id)
-	return str(dst)
+	var buf [32]byte
+	n := hex.Encode(buf[:], id[:min(len(id), 16)])
+	return a.copyString(buf[:n])
 }
+
+// str returns b as a string without a copy; b must never be written again.
+func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

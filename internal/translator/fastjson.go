@@ -241,6 +241,9 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 		switch {
 		case c == '"':
 			p.i++
+			if !p.build {
+				return "", true
+			}
 			if p.arena != nil {
 				*p.scratch = b
 				return p.arena.copyString(b), true

@@ -152,3 +152,56 @@ func FuzzFastMessages(f *testing.F) {
 		}
 	})
 }
+
+// benchMessageList is a semconv message list of 6 messages of ~450 bytes of
+// text each, with the escapes chat text has (quotes, newlines, \u escapes).
+var benchMessageList = func() string {
+	para := `The \"quarterly\" report shows revenue up 12% \u2014 driven by the caf\u00e9 segment.\nNext steps:\tconfirm. `
+	var b strings.Builder
+	b.WriteString(`[`)
+	for i := 0; i < 6; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"role":"user","parts":[{"type":"text","content":"` + strings.Repeat(para, 4) + `"}]}`)
+	}
+	b.WriteString(`]`)
+	return b.String()
+}()
+
+// BenchmarkMessageListRead: the fast path's reading of a message list (its
+// strings unescaped into an arena) against building its tree, and against
+// validation alone. docs/benchmarks.md sets these beside
+// github.com/valyala/fastjson on the same list.
+func BenchmarkMessageListRead(b *testing.B) {
+	b.Run("fast-reader", func(b *testing.B) {
+		// The reader and the arena are reused, as a pooled span view's are.
+		var r fastReader
+		var arena byteArena
+		b.SetBytes(int64(len(benchMessageList)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if !r.read(benchMessageList, &arena) || len(r.msgs) != 6 {
+				b.Fatal("not read")
+			}
+		}
+	})
+	b.Run("tree", func(b *testing.B) {
+		b.SetBytes(int64(len(benchMessageList)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := parseJSON(benchMessageList); !ok {
+				b.Fatal("not parsed")
+			}
+		}
+	})
+	b.Run("validate", func(b *testing.B) {
+		b.SetBytes(int64(len(benchMessageList)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if !validJSON(benchMessageList) {
+				b.Fatal("not valid")
+			}
+		}
+	})
+}
