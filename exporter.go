@@ -5,9 +5,7 @@ package respanexporter // import "github.com/respanai/respanexporter"
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/url"
 	"sync/atomic"
 
 	"go.uber.org/zap"
@@ -68,8 +66,8 @@ func (e *respanExporter) translateBatch(ctx context.Context, td ptrace.Traces) *
 
 func newExporter(cfg *Config, set exporter.Settings) (*respanExporter, error) {
 	target := cfg.ingestURL()
-	if _, err := url.Parse(target); err != nil {
-		return nil, errors.New("respan: the ingest URL is not valid; check endpoint and traces_endpoint")
+	if err := delivery.CheckURL(target); err != nil {
+		return nil, err
 	}
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {

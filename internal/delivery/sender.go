@@ -67,8 +67,8 @@ type Sender struct {
 // the ingest API has no legitimate reason to redirect; a 3xx is reported
 // as a permanent error naming the Location instead.
 func NewSender(set Settings, client *http.Client) (*Sender, error) {
-	if _, err := url.Parse(set.URL); err != nil {
-		return nil, errors.New("respan: the ingest URL is not valid; check endpoint and traces_endpoint")
+	if err := CheckURL(set.URL); err != nil {
+		return nil, err
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if set.Redactor == nil {
@@ -78,6 +78,15 @@ func NewSender(set Settings, client *http.Client) (*Sender, error) {
 		set.Logger = zap.NewNop()
 	}
 	return &Sender{set: set, redactedURL: RedactURL(set.URL), client: client}, nil
+}
+
+// CheckURL rejects an ingest URL that cannot be parsed, without quoting it
+// (it may carry credentials).
+func CheckURL(raw string) error {
+	if _, err := url.Parse(raw); err != nil {
+		return errors.New("respan: the ingest URL is not valid; check endpoint and traces_endpoint")
+	}
+	return nil
 }
 
 // RedactedURL is the ingest URL without credentials, for log lines.
