@@ -84,6 +84,10 @@ type importSettings struct {
 	groupBytes      int64
 }
 
+// reasonNoIDs is the failure reason of spans the exporter drops before
+// sending, both when reading the files and in a push's outcome.
+const reasonNoIDs = "missing trace or span id (the exporter drops such spans)"
+
 func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -178,7 +182,7 @@ func importMain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		badInput = badInput || !r.ok()
 		fr := &fileResult{name: r.name, spans: r.spans, badLines: r.badCount, failure: r.failure}
-		fr.fail(invalid[i], "missing trace or span id (the exporter drops such spans)", "")
+		fr.fail(invalid[i], reasonNoIDs, "")
 		sum.results = append(sum.results, fr)
 		sum.read += r.spans
 		total += r.spans - invalid[i]
@@ -481,7 +485,7 @@ func (imp *importer) push(ctx context.Context, td ptrace.Traces) pushOutcome {
 			left -= n
 		}
 	}
-	take(invalid, "missing trace or span id (the exporter drops such spans)", "")
+	take(invalid, reasonNoIDs, "")
 	if b.spanErrors > 0 {
 		take(b.spanErrors, "rejected by the server", b.spanErrorDetail)
 	}

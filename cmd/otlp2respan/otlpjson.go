@@ -332,7 +332,7 @@ func (s *otlpStream) record() (otlpRequest, error) {
 	if err != nil {
 		msg := "not an OTLP/JSON trace request: " + err.Error()
 		if raw[0] != '{' {
-			msg = "not an OTLP/JSON trace request: expected a JSON object with \"resourceSpans\", found " + jsonKind(raw[0])
+			msg = notAnObject(raw[0])
 		}
 		return bad(line, 0, msg)
 	}
@@ -362,7 +362,7 @@ func posIn(raw []byte, idx, startLine, startCol int) (line, col int) {
 func notTraces(raw []byte) string {
 	var obj map[string]json.RawMessage
 	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &obj) != nil {
-		return "not an OTLP/JSON trace request: expected a JSON object with \"resourceSpans\", found " + jsonKind(raw[0])
+		return notAnObject(raw[0])
 	}
 	if len(obj) == 0 {
 		return ""
@@ -382,6 +382,12 @@ func notTraces(raw []byte) string {
 		keys = append(keys[:5], "…")
 	}
 	return fmt.Sprintf("not an OTLP/JSON trace request: no \"resourceSpans\" (top-level keys: %s)", strings.Join(keys, ", "))
+}
+
+// notAnObject words a request whose JSON value (first byte c) is not an
+// object.
+func notAnObject(c byte) string {
+	return "not an OTLP/JSON trace request: expected a JSON object with \"resourceSpans\", found " + jsonKind(c)
 }
 
 func jsonKind(c byte) string {
