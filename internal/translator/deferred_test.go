@@ -61,6 +61,10 @@ func checkDeferred(t *testing.T, s string) {
 			t.Fatalf("messageJSONLen of message %d: %d, want %d for %q", i, n, len(messageJSON(&msgs[i])), s)
 		}
 	}
+	// The cheap bound deferredFits tries first never undercuts the length.
+	if n, _ := messagesJSONLen(plain); worstCaseJSONLen(plain) < n {
+		t.Fatalf("worstCaseJSONLen %d below the length %d for %q", worstCaseJSONLen(plain), n, s)
+	}
 	if got, want := stringBodyLen(s), len(appendStringBody(nil, s, false)); got != want {
 		t.Fatalf("stringBodyLen %d, want %d for %q", got, want, s)
 	}

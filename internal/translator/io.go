@@ -4,6 +4,7 @@
 package translator
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,6 +98,28 @@ func firstContent(v *spanView, keys ...string) (string, bool) {
 	return text, found
 }
 
+// worstCaseJSONLen bounds the JSON length of msgs from above without
+// reading their content: every byte escaped to six, generous per-message
+// and per-call overheads; parts-tree content counts as too long.
+func worstCaseJSONLen(msgs []Message) int {
+	est := 2
+	for i := range msgs {
+		m := &msgs[i]
+		est += 96 + len(m.Role) + 6*(len(m.Name)+len(m.ToolCallID))
+		switch c := m.Content.(type) {
+		case string:
+			est += 6 * len(c)
+		case nil:
+		default:
+			return math.MaxInt
+		}
+		for _, tc := range m.ToolCalls {
+			est += 96 + 6*(len(tc.ID)+len(tc.Name)+len(tc.Arguments))
+		}
+	}
+	return est
+}
+
 // deferredFits reports whether msgs can stay deferred: their JSON text
 // (one message when single, else the list) is within the content cap, so
 // that writing it at encode time gives what capJSONText would have kept.
@@ -105,6 +128,9 @@ func deferredFits(v *spanView, msgs []Message, single bool) bool {
 	limit := v.opts.MaxContentBytes
 	if limit <= 0 {
 		return true
+	}
+	if worstCaseJSONLen(msgs) <= limit {
+		return true // the usual case, without a pass over the content
 	}
 	n, ok := 0, true
 	if single && len(msgs) == 1 {
