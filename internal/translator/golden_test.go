@@ -1,4 +1,4 @@
-// Copyright The respanexporter Authors
+// Copyright The Respan Authors
 // SPDX-License-Identifier: Apache-2.0
 
 package translator_test
