@@ -80,6 +80,9 @@ lint: ## gofmt, go vet, staticcheck and the SPDX license header of every Go file
 		echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
 	@missing="$$($(TOOL) addlicense -check $(GOFILES) 2>&1)" || { \
 		echo "addlicense -check: these files lack the SPDX header (make license adds it):"; echo "$$missing"; exit 1; }
+	@holder="$$(head -n1 $(LICENSE_HEADER))"; other="$$(for f in $(GOFILES); do head -n3 "$$f" | grep -q '^// Code generated' && continue; \
+		[ "$$(head -n1 "$$f")" = "// $$holder" ] || echo "$$f"; done)"; if [ -n "$$other" ]; then \
+		echo "these files' first line is not '// $$holder':"; echo "$$other"; exit 1; fi
 	$(GO) vet ./...
 	$(TOOL) staticcheck ./...
 
