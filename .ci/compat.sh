@@ -54,14 +54,16 @@ for attempt in 1 2 3 4 5; do
 		break
 	fi
 	importer="$(echo "$out" | sed -n 's/^go: \([^ ]*\) imports$/\1/p' | head -n1)"
-	kept=""
+	# The module that holds the importing package: the longest target path
+	# that is the package path or one of its parents.
+	kept="" at=""
 	for i in "${!targets[@]}"; do
 		mod="${targets[$i]%@*}"
-		if [[ -n "$importer" && ( "$importer" == "$mod" || "$importer" == "$mod"/* ) ]]; then
-			kept="$mod"
-			unset 'targets[i]'
+		if [[ -n "$importer" && ( "$importer" == "$mod" || "$importer" == "$mod"/* ) && ${#mod} -gt ${#kept} ]]; then
+			kept="$mod" at="$i"
 		fi
 	done
+	[[ -n "$at" ]] && unset 'targets[at]'
 	if [[ -z "$kept" || "$attempt" == 5 ]]; then
 		echo "$out" >&2
 		exit 1
