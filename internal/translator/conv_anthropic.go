@@ -30,7 +30,7 @@ func normaliseAnthropicUsage(v *spanView, provider string, u *usage) {
 	if provider != "anthropic" || !u.prompt.Set || (!u.cacheRead.Set && !u.cacheCreation.Set) {
 		return
 	}
-	cache := u.cacheRead.Value + u.cacheCreation.Value
+	cache := addCounts(u.cacheRead.Value, u.cacheCreation.Value)
 	if cache <= 0 || strings.HasPrefix(v.scopeName, "com.anthropic.sdk") {
 		return
 	}
@@ -43,9 +43,9 @@ func normaliseAnthropicUsage(v *spanView, provider string, u *usage) {
 	if !exclusive {
 		return
 	}
-	u.prompt = someInt(u.prompt.Value + cache)
+	u.prompt = someInt(addCounts(u.prompt.Value, cache))
 	if u.total.Set {
-		u.total = someInt(u.total.Value + cache)
+		u.total = someInt(addCounts(u.total.Value, cache))
 	}
 	v.setMeta("usage_normalised", "anthropic input_tokens excludes cache; cache read and write added")
 }

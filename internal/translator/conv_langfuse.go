@@ -164,26 +164,26 @@ func langfuseUsage(v *spanView, u *usage) {
 		}
 		switch {
 		case strings.HasPrefix(k, "input_") || k == "cache_read_input_tokens" || k == "cache_creation_input_tokens":
-			inParts += n
+			inParts = addCounts(inParts, n)
 		case strings.HasPrefix(k, "output_"):
-			outParts += n
+			outParts = addCounts(outParts, n)
 		}
 	}
 	// The parts are separate from input/output when adding them gives the
 	// total, or when no total says otherwise.
-	separate := !okTotal || in+inParts+out+outParts == total
-	if okTotal && in+out == total && inParts+outParts > 0 {
+	separate := !okTotal || addCounts(addCounts(in, inParts), addCounts(out, outParts)) == total
+	if okTotal && addCounts(in, out) == total && addCounts(inParts, outParts) > 0 {
 		separate = false
 	}
 	if okIn {
 		if separate {
-			in += inParts
+			in = addCounts(in, inParts)
 		}
 		u.prompt = someInt(in)
 	}
 	if okOut {
 		if separate {
-			out += outParts
+			out = addCounts(out, outParts)
 		}
 		u.completion = someInt(out)
 	}

@@ -4,6 +4,7 @@
 package translator
 
 import (
+	"math"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -101,7 +102,7 @@ func readUsage(v *spanView) usage {
 			fillCount(&u.prompt, um["prompt_token_count"])
 			if c, ok := anyInt(um["candidates_token_count"]); ok && !u.completion.Set {
 				if t, ok := anyInt(um["thoughts_token_count"]); ok {
-					c += t
+					c = addCounts(c, t)
 				}
 				u.completion = someInt(c)
 			}
@@ -146,7 +147,7 @@ func readUsage(v *spanView) usage {
 
 	// Total: explicit when consistent, else the sum (§4).
 	if u.prompt.Set || u.completion.Set {
-		sum := u.prompt.Value + u.completion.Value
+		sum := addCounts(u.prompt.Value, u.completion.Value)
 		switch {
 		case !u.total.Set:
 			u.total = someInt(sum)
@@ -206,4 +207,16 @@ func dig(m map[string]any, path ...string) any {
 		cur = mm[p]
 	}
 	return cur
+}
+
+// addCounts adds two token counts, saturating at the int64 bounds: hostile
+// counts near MaxInt64 must not wrap into negative totals.
+func addCounts(a, b int64) int64 {
+	switch {
+	case b > 0 && a > math.MaxInt64-b:
+		return math.MaxInt64
+	case b < 0 && a < math.MinInt64-b:
+		return math.MinInt64
+	}
+	return a + b
 }
