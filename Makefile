@@ -53,8 +53,8 @@ unit: ## unit tests of the exporter module (with -race where cgo is available)
 fuzz-brief:
 ifneq ($(FUZZTIME),0)
 	@set -e; for t in $(FUZZ_TARGETS); do \
-		echo "$(GO) test -run='^\$$' -fuzz='^$$t\$$' -fuzztime=$(FUZZTIME) ./internal/translator"; \
-		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./internal/translator; \
+		echo "$(GO) test -run='^\$$' -fuzz='^$$t\$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=100x ./internal/translator"; \
+		$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=100x ./internal/translator; \
 	done
 endif
 
