@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	otellog "go.opentelemetry.io/otel/log"
-	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -56,16 +54,7 @@ service:
 	startCollector(t, "otelcol-respan", nil, httpAddr, cfg)
 
 	tp := tracerProvider(t, httpExporter(t, httpAddr), "chat-app")
-	logExp, err := otlploghttp.New(context.Background(), otlploghttp.WithEndpoint(httpAddr), otlploghttp.WithInsecure())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(logExp, sdklog.WithExportInterval(time.Minute))))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = lp.Shutdown(ctx)
-	})
+	lp := newLogSDK(t, httpAddr).lp
 	logger := lp.Logger("opentelemetry.instrumentation.openai_v2")
 
 	tr := tp.Tracer("opentelemetry.instrumentation.openai_v2")

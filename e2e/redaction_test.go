@@ -16,9 +16,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	otellog "go.opentelemetry.io/otel/log"
-	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/respanai/respanexporter/internal/sink"
@@ -102,16 +100,7 @@ func TestPIIRedactionEndToEnd(t *testing.T) {
 
 	tp := tracerProvider(t, httpExporter(t, httpAddr), "pii-app")
 	tr := tp.Tracer("e2e/pii")
-	logExp, err := otlploghttp.New(context.Background(), otlploghttp.WithEndpoint(httpAddr), otlploghttp.WithInsecure())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(logExp, sdklog.WithExportInterval(time.Minute))))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = lp.Shutdown(ctx)
-	})
+	lp := newLogSDK(t, httpAddr).lp
 	logger := lp.Logger("opentelemetry.instrumentation.openai_v2")
 
 	ctx, root := tr.Start(context.Background(), "support-agent", trace.WithAttributes(
