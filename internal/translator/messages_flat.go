@@ -4,19 +4,44 @@
 package translator
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// Flattened message keys (§5.4.3): PREFIX.{i}.SUBKEY. Groups are keyed by
-// index in a map, so memory is proportional to the number of attributes,
-// never to the index value.
+// Flattened message keys (§5.4.3): PREFIX.{i}.SUBKEY. A family is
+// collected into the view's per-span flat buffer and sorted by index, so a
+// group is a run of that buffer: no map per group and no allocation once
+// the buffer has grown, and memory is proportional to the number of
+// attributes, never to the index value.
 
 type flatGroup struct {
 	idx    int
-	fields map[string]pcommon.Value
+	fields flatFields
+}
+
+// flatField is one SUBKEY of a flattened group and its value.
+type flatField struct {
+	idx int
+	sub string
+	val pcommon.Value
+}
+
+// flatFields are the fields of one group, in attribute order.
+type flatFields []flatField
+
+// get returns the field sub. When a group holds the same sub-key twice
+// (indices "1" and "01" both parse to 1) the later attribute wins, as a
+// map filled in attribute order would have it.
+func (f flatFields) get(sub string) (pcommon.Value, bool) {
+	for i := len(f) - 1; i >= 0; i-- {
+		if f[i].sub == sub {
+			return f[i].val, true
+		}
+	}
+	return pcommon.Value{}, false
 }
 
 // parseFlatIndex parses a non-negative decimal index. tooBig reports a
@@ -43,10 +68,18 @@ func parseFlatIndex(seg string) (n int, ok, tooBig bool) {
 	return n, true, false
 }
 
-// flatGrouper groups (rest, value) pairs by their first segment.
+// flatGrouper groups (rest, value) pairs by their first segment. Fields
+// and groups are appended to the view's per-span buffers (flatBuf,
+// flatGroups), which only grow during a span: the runs handed out stay
+// valid while nested groupings (tool calls inside a message) append more.
 type flatGrouper struct {
-	groups map[int]map[string]pcommon.Value
+	v      *spanView
+	start  int // first field of this grouping in v.flatBuf
 	tooBig bool
+}
+
+func newFlatGrouper(v *spanView) flatGrouper {
+	return flatGrouper{v: v, start: len(v.flatBuf)}
 }
 
 func (g *flatGrouper) add(rest string, val pcommon.Value) {
@@ -58,31 +91,33 @@ func (g *flatGrouper) add(rest string, val pcommon.Value) {
 	if !ok {
 		return
 	}
-	if g.groups == nil {
-		g.groups = make(map[int]map[string]pcommon.Value)
-	}
-	f := g.groups[n]
-	if f == nil {
-		f = make(map[string]pcommon.Value, 4)
-		g.groups[n] = f
-	}
-	f[sub] = val
+	g.v.flatBuf = append(g.v.flatBuf, flatField{idx: n, sub: sub, val: val})
 }
 
 // sorted returns the groups in index order, warning about gaps and
 // indices over the cap.
-func (g *flatGrouper) sorted(v *spanView) []flatGroup {
+func (g *flatGrouper) sorted() []flatGroup {
+	v := g.v
 	if g.tooBig {
 		v.warn("flattened message index above 10000 ignored")
 	}
-	if len(g.groups) == 0 {
+	fields := v.flatBuf[g.start:len(v.flatBuf):len(v.flatBuf)]
+	if len(fields) == 0 {
 		return nil
 	}
-	out := make([]flatGroup, 0, len(g.groups))
-	for i, f := range g.groups {
-		out = append(out, flatGroup{idx: i, fields: f})
+	// Stable, so that within a group the attribute order (and with it
+	// which duplicate wins) is kept.
+	slices.SortStableFunc(fields, func(a, b flatField) int { return cmp.Compare(a.idx, b.idx) })
+	first := len(v.flatGroups)
+	for i := 0; i < len(fields); {
+		j := i + 1
+		for j < len(fields) && fields[j].idx == fields[i].idx {
+			j++
+		}
+		v.flatGroups = append(v.flatGroups, flatGroup{idx: fields[i].idx, fields: fields[i:j:j]})
+		i = j
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].idx < out[b].idx })
+	out := v.flatGroups[first:len(v.flatGroups):len(v.flatGroups)]
 	for i := range out {
 		if out[i].idx != i {
 			v.warn("sparse message indices")
@@ -94,26 +129,26 @@ func (g *flatGrouper) sorted(v *spanView) []flatGroup {
 
 // collectFlat groups the span attributes under prefix (consuming them).
 func collectFlat(v *spanView, prefix string) []flatGroup {
-	var g flatGrouper
+	g := newFlatGrouper(v)
 	v.forPrefix(prefix, g.add)
-	return g.sorted(v)
+	return g.sorted()
 }
 
 // subFlat groups fields under a sub-prefix (e.g. "tool_calls.").
-func subFlat(v *spanView, fields map[string]pcommon.Value, prefix string) []flatGroup {
-	var g flatGrouper
-	for k, val := range fields {
-		if strings.HasPrefix(k, prefix) {
-			g.add(k[len(prefix):], val)
+func subFlat(v *spanView, fields flatFields, prefix string) []flatGroup {
+	g := newFlatGrouper(v)
+	for _, f := range fields {
+		if strings.HasPrefix(f.sub, prefix) {
+			g.add(f.sub[len(prefix):], f.val)
 		}
 	}
-	return g.sorted(v)
+	return g.sorted()
 }
 
 // flatStr returns a field as a string (primitives only).
-func flatStr(f map[string]pcommon.Value, keys ...string) string {
+func flatStr(f flatFields, keys ...string) string {
 	for _, k := range keys {
-		if val, ok := f[k]; ok {
+		if val, ok := f.get(k); ok {
 			var s string
 			if val.Type() == pcommon.ValueTypeStr {
 				s = val.Str()
@@ -128,9 +163,9 @@ func flatStr(f map[string]pcommon.Value, keys ...string) string {
 	return ""
 }
 
-func flatAny(f map[string]pcommon.Value, keys ...string) (any, bool) {
+func flatAny(f flatFields, keys ...string) (any, bool) {
 	for _, k := range keys {
-		if val, ok := f[k]; ok {
+		if val, ok := f.get(k); ok {
 			return valueToAny(val), true
 		}
 	}
@@ -150,7 +185,7 @@ func (c *msgConv) tlMessages(prefix, def string) []Message {
 	return out
 }
 
-func (c *msgConv) tlMessage(out []Message, f map[string]pcommon.Value, def string) []Message {
+func (c *msgConv) tlMessage(out []Message, f flatFields, def string) []Message {
 	role := normRole(flatStr(f, "role", "message.role"))
 	if role == "" {
 		role = def
@@ -205,7 +240,7 @@ func (c *msgConv) oiMessages(prefix, def string) []Message {
 	return out
 }
 
-func (c *msgConv) oiMessage(out []Message, f map[string]pcommon.Value, def string) []Message {
+func (c *msgConv) oiMessage(out []Message, f flatFields, def string) []Message {
 	role := normRole(flatStr(f, "message.role"))
 	if role == "" {
 		role = def
@@ -264,7 +299,7 @@ func flatTexts(v *spanView, prefix string, keys ...string) []string {
 	var out []string
 	for _, g := range collectFlat(v, prefix) {
 		for _, k := range keys {
-			if val, ok := g.fields[k]; ok {
+			if val, ok := g.fields.get(k); ok {
 				var s string
 				if val.Type() == pcommon.ValueTypeStr {
 					s = val.Str()

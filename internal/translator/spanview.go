@@ -54,6 +54,10 @@ type spanView struct {
 	consumed []bool
 	// prefixes present among the attribute keys (flattened conventions).
 	hasFlat flatPrefixes
+	// flatBuf and flatGroups hold the span's flattened-message fields and
+	// groups (messages_flat.go); emptied per span, their memory reused.
+	flatBuf    []flatField
+	flatGroups []flatGroup
 }
 
 // flatPrefixes records which flattened-key families occur on the span, so
@@ -92,6 +96,7 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	clear(v.meta)
 	v.truncated = 0
 	v.hasFlat = flatPrefixes{}
+	v.flatBuf, v.flatGroups = v.flatBuf[:0], v.flatGroups[:0]
 	clear(v.idx)
 	v.keys = keyFilter{}
 	n := v.attrs.Len()

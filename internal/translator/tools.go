@@ -31,8 +31,8 @@ func extractTools(v *spanView) []any {
 		var out []any
 		for _, g := range collectFlat(v, "llm.request.functions.") {
 			m := map[string]any{}
-			for k, val := range g.fields {
-				m[k] = structured(val)
+			for _, f := range g.fields {
+				m[f.sub] = structured(f.val)
 			}
 			if t := normaliseTool(v, m); t != nil {
 				out = append(out, t)
@@ -49,12 +49,12 @@ func extractTools(v *spanView) []any {
 	if v.hasFlat.oiTools {
 		var out []any
 		for _, g := range collectFlat(v, "llm.tools.") {
-			val, ok := g.fields["tool.json_schema"]
+			val, ok := g.fields.get("tool.json_schema")
 			if !ok {
 				// Some emitters flatten the schema itself.
 				m := map[string]any{}
-				for k, fv := range g.fields {
-					m[strings.TrimPrefix(k, "tool.")] = structured(fv)
+				for _, f := range g.fields {
+					m[strings.TrimPrefix(f.sub, "tool.")] = structured(f.val)
 				}
 				if t := normaliseTool(v, m); t != nil {
 					out = append(out, t)

@@ -107,6 +107,10 @@ func (t *Translator) putView(v *spanView) {
 	v.scope, v.resMeta, v.warnings = nil, resourceMeta{}, nil
 	clear(v.idx)
 	clear(v.meta)
+	// The flat buffers are emptied per span, not cleared: drop what they
+	// still reference of the batch before the view waits in the pool.
+	clear(v.flatBuf[:cap(v.flatBuf)])
+	clear(v.flatGroups[:cap(v.flatGroups)])
 	t.views.Put(v)
 }
 
