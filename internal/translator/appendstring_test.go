@@ -57,3 +57,22 @@ func collapse(s string) string {
 	}
 	return s
 }
+
+// BenchmarkAppendString escapes chat-like text (mostly ASCII prose, a few
+// quotes, newlines and non-ASCII words), flat and nested.
+func BenchmarkAppendString(b *testing.B) {
+	text := strings.Repeat(`Option naïve São number, document status — password. "quoted" call museum request security.`+"\n\n"+`plan the trip to Lisbon and book a hotel near the river before Friday please, `, 20)
+	for _, nested := range []bool{false, true} {
+		name := "flat"
+		if nested {
+			name = "nested"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			var dst []byte
+			for b.Loop() {
+				dst = appendStringBody(dst[:0], text, nested)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ package translator
 
 import (
 	"encoding/json"
+	"math/bits"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -325,8 +326,11 @@ func (p *jsonParser) skipPlain() {
 		w := load8(s, i)
 		const lo, hi = 0x0101010101010101, 0x8080808080808080
 		quote, backslash := w^(lo*'"'), w^(lo*'\\')
-		if ((w-lo*0x20)|(quote-lo)|(backslash-lo))&^w&hi != 0 {
-			break
+		// A borrow can mark a byte above a marked one, never one below
+		// it: the lowest mark is the first byte to stop at.
+		if m := ((w - lo*0x20) | (quote - lo) | (backslash - lo)) &^ w & hi; m != 0 {
+			p.i = i + bits.TrailingZeros64(m)>>3
+			return
 		}
 		i += 8
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"sort"
 	"strconv"
 	"sync"
@@ -47,9 +48,7 @@ func appendString(dst []byte, s string) []byte {
 func appendStringBody(dst []byte, s string, nested bool) []byte {
 	start, i := 0, 0
 	for i < len(s) {
-		for i+8 <= len(s) && plainASCII8(s, i) {
-			i += 8
-		}
+		i = skipPlain8(s, i)
 		if i >= len(s) {
 			break
 		}
@@ -88,15 +87,28 @@ func appendStringBody(dst []byte, s string, nested bool) []byte {
 	return append(dst, s[start:]...)
 }
 
+// skipPlain8 returns the index of the first byte at or after i that is not
+// copied to JSON as it is (see special8), or the start of the last partial
+// word: it steps eight bytes at a time and lands on the special byte of a
+// word directly, instead of byte by byte.
+func skipPlain8(s string, i int) int {
+	for i+8 <= len(s) {
+		if m := special8(s, i); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	return i
+}
+
 // stringBodyLen is len(appendStringBody(nil, s, false)), computed without
 // writing.
 func stringBodyLen(s string) int {
 	n, i := 0, 0
 	for i < len(s) {
-		for i+8 <= len(s) && plainASCII8(s, i) {
-			i += 8
-			n += 8
-		}
+		j := skipPlain8(s, i)
+		n += j - i
+		i = j
 		if i >= len(s) {
 			break
 		}
@@ -130,16 +142,16 @@ func load8(s string, i int) uint64 {
 	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
 }
 
-// plainASCII8 reports whether the 8 bytes of s at i are all ASCII, none a
-// control character, '"' or '\\' — i.e. copied to JSON as they are.
-func plainASCII8(s string, i int) bool {
+// special8 marks, in the high bit of each byte, the bytes of the word at i
+// of s that are not plain ASCII (non-ASCII, a control character, '"' or
+// '\\'). A borrow can also mark a byte above a marked one, never one below
+// it, so the lowest marked byte is always a real one.
+func special8(s string, i int) uint64 {
 	w := load8(s, i)
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	quote := w ^ (lo * '"')
 	backslash := w ^ (lo * '\\')
-	// With no high bit set, a borrow into a byte's high bit marks a byte
-	// below 0x20, a quote or a backslash.
-	return ((w-lo*0x20)|(quote-lo)|(backslash-lo)|w)&hi == 0
+	return ((w - lo*0x20) | (quote - lo) | (backslash - lo) | w) & hi
 }
 
 func appendEscapedASCII(dst []byte, c byte) []byte {
