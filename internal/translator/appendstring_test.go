@@ -5,8 +5,11 @@ package translator
 
 import (
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -74,5 +77,23 @@ func BenchmarkAppendString(b *testing.B) {
 				dst = appendStringBody(dst[:0], text, nested)
 			}
 		})
+	}
+}
+
+// TestAppendTimeMatchesFormat: the hand-written RFC 3339 writer gives what
+// time.Format gives, across leap years, century rules, the epoch and the
+// last representable nanosecond.
+func TestAppendTimeMatchesFormat(t *testing.T) {
+	cases := []uint64{0, 1, 999, 1_000, 59_999_999_999, 951_782_400_000_000_000 /* 2000-02-29 */, 4_107_542_400_000_000_000, /* 2100-03-01 */
+		1_787_220_900_123_456_789, math.MaxInt64, math.MaxInt64 + 1, math.MaxUint64}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		cases = append(cases, rng.Uint64N(math.MaxInt64))
+	}
+	for _, ns := range cases {
+		want := `"` + time.Unix(0, int64(ns)).UTC().Format("2006-01-02T15:04:05.000000Z") + `"`
+		if got := string(appendTime(nil, ns)); got != want {
+			t.Fatalf("appendTime(%d) = %s, want %s", ns, got, want)
+		}
 	}
 }

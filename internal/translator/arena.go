@@ -46,6 +46,21 @@ func (a *byteArena) copyString(b []byte) string {
 	return a.block.String()[start:]
 }
 
+// build returns the n-byte string that fill writes, cut from the current
+// block when it is small (fill must write exactly n bytes).
+func (a *byteArena) build(n int, fill func(*strings.Builder)) string {
+	if n > arenaMaxString {
+		var b strings.Builder
+		b.Grow(n)
+		fill(&b)
+		return b.String()
+	}
+	a.room(n)
+	start := a.block.Len()
+	fill(&a.block)
+	return a.block.String()[start:]
+}
+
 // hexString is the lower-case hex form of id (the form pcommon's TraceID
 // and SpanID String methods give).
 func (a *byteArena) hexString(id []byte) string {

@@ -558,15 +558,15 @@ func (b *msgBuilder) content(v *spanView) any {
 		for _, it := range b.items {
 			n += len(it.text)
 		}
-		var sb strings.Builder
-		sb.Grow(n)
-		for i, it := range b.items {
-			if i > 0 {
-				sb.WriteByte('\n')
+		joined := v.arena.build(n, func(sb *strings.Builder) {
+			for i, it := range b.items {
+				if i > 0 {
+					sb.WriteByte('\n')
+				}
+				sb.WriteString(it.text)
 			}
-			sb.WriteString(it.text)
-		}
-		return v.capContent(sb.String())
+		})
+		return v.capContent(joined)
 	}
 	items := b.all()
 	parts := make([]any, len(items))

@@ -184,11 +184,70 @@ func appendFloat(dst []byte, f float64) []byte {
 
 // appendTime appends unix nanoseconds as an RFC 3339 UTC string with
 // microseconds, the precision Respan's backend parses safely.
+//
+// It writes the digits itself: two timestamps per span made time.Format a
+// tenth of the encoding. Times past int64 nanoseconds (the translator
+// never produces them) fall back to time.Format.
 func appendTime(dst []byte, unixNano uint64) []byte {
-	t := time.Unix(0, int64(unixNano)).UTC()
+	if unixNano > math.MaxInt64 {
+		t := time.Unix(0, int64(unixNano)).UTC()
+		dst = append(dst, '"')
+		dst = t.AppendFormat(dst, "2006-01-02T15:04:05.000000Z")
+		return append(dst, '"')
+	}
+	secs := unixNano / 1e9
+	micros := (unixNano % 1e9) / 1e3
+	year, month, day := civilDate(int64(secs / 86400))
+	sod := secs % 86400
+	var b [28]byte // "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+	put4(b[0:], uint64(year))
+	b[4] = '-'
+	put2(b[5:], uint64(month))
+	b[7] = '-'
+	put2(b[8:], uint64(day))
+	b[10] = 'T'
+	put2(b[11:], sod/3600)
+	b[13] = ':'
+	put2(b[14:], sod/60%60)
+	b[16] = ':'
+	put2(b[17:], sod%60)
+	b[19] = '.'
+	put2(b[20:], micros/10000)
+	put2(b[22:], micros/100%100)
+	put2(b[24:], micros%100)
+	b[26] = 'Z'
+	b[27] = '"'
 	dst = append(dst, '"')
-	dst = t.AppendFormat(dst, "2006-01-02T15:04:05.000000Z")
-	return append(dst, '"')
+	return append(dst, b[:]...)
+}
+
+// civilDate converts days since 1970-01-01 to a proleptic Gregorian date
+// (the days-from-civil inverse of H. Hinnant's date algorithms: eras of
+// 400 years counted from 0000-03-01, so leap days fall at a year's end).
+func civilDate(days int64) (year, month, day int64) {
+	z := days + 719468
+	era := z / 146097 // days ≥ 0 here, so no floor correction
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
+	if month > 12 {
+		month -= 12
+	}
+	year = yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+func put2(b []byte, n uint64) { b[0], b[1] = byte('0'+n/10), byte('0'+n%10) }
+
+func put4(b []byte, n uint64) {
+	put2(b[0:], n/100)
+	put2(b[2:], n%100)
 }
 
 // appendAny appends a decoded JSON-like tree. Map keys are sorted so output
