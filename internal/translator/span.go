@@ -64,6 +64,7 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 	}
 
 	inv := jsonAttrMap(v, "llm.invocation_parameters")
+	v.llmInv, v.llmInvRead = inv, true
 	if inv == nil {
 		inv = jsonAttrMap(v, "embedding.invocation_parameters")
 		if inv != nil {

@@ -58,6 +58,10 @@ type spanView struct {
 	// groups (messages_flat.go); emptied per span, their memory reused.
 	flatBuf    []flatField
 	flatGroups []flatGroup
+	// llmInv is llm.invocation_parameters decoded (nil when absent or not
+	// an object) once llmInvRead: several mappings read it.
+	llmInv     map[string]any
+	llmInvRead bool
 }
 
 // flatPrefixes records which flattened-key families occur on the span, so
@@ -97,6 +101,7 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	v.truncated = 0
 	v.hasFlat = flatPrefixes{}
 	v.flatBuf, v.flatGroups = v.flatBuf[:0], v.flatGroups[:0]
+	v.llmInv, v.llmInvRead = nil, false
 	clear(v.idx)
 	v.keys = keyFilter{}
 	n := v.attrs.Len()
@@ -188,6 +193,18 @@ func (f *keyFilter) mayHave(k string) bool {
 type attrRef struct {
 	val pcommon.Value
 	pos int
+}
+
+// llmInvocation returns llm.invocation_parameters as an object (nil when
+// absent or not one), decoded once per span.
+func (v *spanView) llmInvocation() map[string]any {
+	if !v.llmInvRead {
+		v.llmInv, v.llmInvRead = nil, true
+		if val, ok := v.peek("llm.invocation_parameters"); ok {
+			v.llmInv, _ = structured(val).(map[string]any)
+		}
+	}
+	return v.llmInv
 }
 
 // get returns the attribute and marks it consumed.

@@ -259,11 +259,9 @@ func extractToolChoice(v *spanView) any {
 			return tc
 		}
 	}
-	if val, ok := v.peek("llm.invocation_parameters"); ok {
-		if m, ok := structured(val).(map[string]any); ok {
-			if tc := normaliseToolChoice(m["tool_choice"]); tc != nil {
-				return tc
-			}
+	if m := v.llmInvocation(); m != nil {
+		if tc := normaliseToolChoice(m["tool_choice"]); tc != nil {
+			return tc
 		}
 	}
 	if val, ok := v.get("gen_ai.request.tool_choice"); ok {
