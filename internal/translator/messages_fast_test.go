@@ -81,7 +81,7 @@ func convertBoth(t testing.TB, s, def string) (fast, general string) {
 		b := &msgBuilder{role: "assistant"}
 		c.addToolCallsValue(b, s, 1)
 		out += "\ncalls " + string(appendMessages(nil, c.finishMsg(nil, b)))
-		meta := string(appendMetadataEntries(nil, sortedMetadata(v.meta)))
+		meta := string(appendMetadataEntries(nil, v.sortedMeta()))
 		return out + "\nmeta " + meta + "\nwarnings " + strings.Join(v.warnings, "|") + "\ntruncated " + string(rune('0'+v.truncated))
 	}
 	return run(true), run(false)

@@ -282,7 +282,7 @@ func TestMessagesFixtures(t *testing.T) {
 				}
 			}
 			if tc.finish != nil {
-				if got := v.meta["finish_reasons"]; !reflect.DeepEqual(got, tc.finish) {
+				if got := metaTreeOf(v, "finish_reasons"); !reflect.DeepEqual(got, tc.finish) {
 					t.Errorf("finish_reasons: got %#v want %#v", got, tc.finish)
 				}
 			}
@@ -300,7 +300,7 @@ func TestMessagesFixtureEventsAndEmbeddings(t *testing.T) {
 	cyc := v02["a100000000000002"]
 	mtCheck(t, "cycle output", eventMessages(cyc, false),
 		`[{"role":"assistant","content":null,"tool_calls":[{"id":"tooluse_Q2tq8wXyRk6fV3bN","function":{"name":"get_forecast","arguments":{"city":"Denver","days":2}}}]}]`)
-	if _, ok := cyc.meta["tool_result"]; !ok {
+	if _, ok := cyc.metaOf("tool_result"); !ok {
 		t.Errorf("tool.result not recorded in metadata: %v", cyc.meta)
 	}
 
@@ -428,8 +428,8 @@ func TestMessagesFromAnyShapes(t *testing.T) {
 			got := messagesFromAny(v, tc.raw, tc.role)
 			mtCheck(t, tc.name, got, tc.want)
 			for k, want := range tc.meta {
-				if !reflect.DeepEqual(v.meta[k], want) {
-					t.Errorf("meta %s: got %#v want %#v", k, v.meta[k], want)
+				if got := metaTreeOf(v, k); !reflect.DeepEqual(got, want) {
+					t.Errorf("meta %s: got %#v want %#v", k, got, want)
 				}
 			}
 		})
@@ -591,8 +591,8 @@ func TestExtractPromptSources(t *testing.T) {
 			if tc.warn != "" && !mtHasWarning(v, tc.warn) {
 				t.Errorf("want warning %q, got %v", tc.warn, v.warnings)
 			}
-			if tc.finish != nil && !reflect.DeepEqual(v.meta["finish_reasons"], tc.finish) {
-				t.Errorf("finish_reasons: got %#v want %#v", v.meta["finish_reasons"], tc.finish)
+			if got := metaTreeOf(v, "finish_reasons"); tc.finish != nil && !reflect.DeepEqual(got, tc.finish) {
+				t.Errorf("finish_reasons: got %#v want %#v", got, tc.finish)
 			}
 		})
 	}
@@ -786,7 +786,7 @@ func TestMessagesHostileInputs(t *testing.T) {
 					t.Fatalf("embedding inputs invalid JSON: %s", b)
 				}
 				extractCompletionStyle(v)
-				if b := appendMetadata(nil, v.meta); !json.Valid(b) {
+				if b := appendMetadataEntries(nil, v.sortedMeta()); !json.Valid(b) {
 					t.Fatalf("metadata invalid JSON: %s", b)
 				}
 			}()

@@ -123,8 +123,11 @@ func applyMetadata(v *spanView, oiMeta map[string]any) {
 			}
 		}
 	}
-	for _, prefix := range metadataPrefixes(v) {
-		v.forUnconsumedPrefix(prefix, func(rest string, val pcommon.Value) {
+	for _, f := range metadataPrefixes(v) {
+		if !f.present {
+			continue
+		}
+		v.forUnconsumedPrefix(f.prefix, func(rest string, val pcommon.Value) {
 			if rest != "" {
 				v.setMeta(rest, metadataValue(v, val))
 			}
@@ -174,11 +177,8 @@ func applyMetadata(v *spanView, oiMeta map[string]any) {
 	}
 
 	if sc := v.scope; sc != nil {
-		if sc.name != nil {
-			v.setMeta("otel.scope.name", sc.name)
-		}
-		if sc.version != nil {
-			v.setMeta("otel.scope.version", sc.version)
+		for _, e := range sc.entries[:sc.n] {
+			v.setMeta(e.Key, e.Value)
 		}
 	}
 	if kind := v.span.Kind(); kind != ptrace.SpanKindUnspecified {
@@ -209,17 +209,34 @@ var spanKindMeta = func() (t [6]any) {
 	return t
 }()
 
-// scopeMeta is the scope's metadata values, boxed once per scope.
-type scopeMeta struct{ name, version any }
+// scopeMeta is the metadata a scope gives each of its spans, boxed once
+// per distinct name and version of a batch.
+type scopeMeta struct {
+	entries [2]MetadataEntry
+	n       int
+}
 
-func newScopeMeta(scope pcommon.InstrumentationScope) *scopeMeta {
+type scopeKey struct{ name, version string }
+
+// scopeMetaFor returns the metadata of scope, from the batch's cache.
+func (v *spanView) scopeMetaFor(scope pcommon.InstrumentationScope) *scopeMeta {
+	k := scopeKey{scope.Name(), scope.Version()}
+	if sc, ok := v.scopes[k]; ok {
+		return sc
+	}
 	sc := &scopeMeta{}
-	if name := scope.Name(); name != "" {
-		sc.name = name
+	if k.name != "" {
+		sc.entries[sc.n] = MetadataEntry{Key: "otel.scope.name", Value: k.name}
+		sc.n++
 	}
-	if ver := scope.Version(); ver != "" {
-		sc.version = ver
+	if k.version != "" {
+		sc.entries[sc.n] = MetadataEntry{Key: "otel.scope.version", Value: k.version}
+		sc.n++
 	}
+	if v.scopes == nil {
+		v.scopes = make(map[scopeKey]*scopeMeta)
+	}
+	v.scopes[k] = sc
 	return sc
 }
 
@@ -230,16 +247,19 @@ type resourceMeta struct {
 	truncated int
 }
 
-func newResourceMeta(opts *Options, resource pcommon.Map) resourceMeta {
-	var rm resourceMeta
+// resourceMetaFor computes the metadata of resource in the view's reused
+// entries (span logs copy the entries, so the slice need not outlive the
+// resource).
+func (v *spanView) resourceMetaFor(resource pcommon.Map) resourceMeta {
+	rm := resourceMeta{entries: v.resMeta.entries[:0]}
 	add := func(k string, val pcommon.Value) {
-		mv, cut := metaValue(opts.MaxMetadataValueBytes, val)
+		mv, cut := v.metaValue(val)
 		if cut {
 			rm.truncated++
 		}
 		rm.entries = append(rm.entries, MetadataEntry{Key: resourceMetaKey(k), Value: mv})
 	}
-	switch opts.ResourceMetadata {
+	switch v.opts.ResourceMetadata {
 	case MetadataNone:
 	case MetadataAll:
 		resource.Range(func(k string, val pcommon.Value) bool {
@@ -247,8 +267,7 @@ func newResourceMeta(opts *Options, resource pcommon.Map) resourceMeta {
 			return true
 		})
 	default:
-		for _, k := range []string{"service.name", "service.version", "service.namespace",
-			"deployment.environment.name", "deployment.environment"} {
+		for _, k := range selectedResourceKeys {
 			if val, ok := resource.Get(k); ok {
 				add(k, val)
 			}
@@ -256,6 +275,9 @@ func newResourceMeta(opts *Options, resource pcommon.Map) resourceMeta {
 	}
 	return rm
 }
+
+var selectedResourceKeys = []string{"service.name", "service.version", "service.namespace",
+	"deployment.environment.name", "deployment.environment"}
 
 // resourceMetaKey names the deployment environment "environment" whichever
 // semconv spelling carried it.
@@ -266,24 +288,22 @@ func resourceMetaKey(k string) string {
 	return k
 }
 
-func metadataPrefixes(v *spanView) []string {
-	var out []string
-	if v.hasFlat.respanMeta {
-		out = append(out, "respan.metadata.")
+// metaPrefix is a flattened metadata family and whether the span has it.
+type metaPrefix struct {
+	present bool
+	prefix  string
+}
+
+// metadataPrefixes lists the flattened metadata families, in precedence
+// order (an array: nothing to allocate per span).
+func metadataPrefixes(v *spanView) [5]metaPrefix {
+	return [...]metaPrefix{
+		{v.hasFlat.respanMeta, "respan.metadata."},
+		{v.hasFlat.keywordsMeta, "keywordsai.metadata."},
+		{v.hasFlat.tlAssoc, "traceloop.association.properties."},
+		{v.hasFlat.aiTelemetryMeta, "ai.telemetry.metadata."},
+		{v.hasFlat.langsmithMeta, "langsmith.metadata."},
 	}
-	if v.hasFlat.keywordsMeta {
-		out = append(out, "keywordsai.metadata.")
-	}
-	if v.hasFlat.tlAssoc {
-		out = append(out, "traceloop.association.properties.")
-	}
-	if v.hasFlat.aiTelemetryMeta {
-		out = append(out, "ai.telemetry.metadata.")
-	}
-	if v.hasFlat.langsmithMeta {
-		out = append(out, "langsmith.metadata.")
-	}
-	return out
 }
 
 func hasContentPrefix(k string) bool {
@@ -296,19 +316,62 @@ func hasContentPrefix(k string) bool {
 }
 
 // metadataValue converts an attribute for metadata: primitives stay,
-// JSON-container strings are decoded (so they are sent once, re-encoded),
-// long strings are capped.
+// JSON-container strings and structured values become their JSON text
+// (sent once, as a string), long values are capped.
 func metadataValue(v *spanView, val pcommon.Value) any {
-	mv, cut := metaValue(v.opts.MaxMetadataValueBytes, val)
+	mv, cut := v.metaValue(val)
 	if cut {
 		v.truncated++
 	}
 	return mv
 }
 
-// metaValue is metadataValue without the view: cut says whether the value
-// was cut to limit.
-func metaValue(limit int, val pcommon.Value) (mv any, cut bool) {
+// metaValue is metadataValue without the count: cut says whether the
+// value was cut to the limit. Trees are written as their JSON text
+// (jsonText) in the batch's arena; with redaction on they stay trees, as
+// the redactor works on their leaves.
+func (v *spanView) metaValue(val pcommon.Value) (mv any, cut bool) {
+	limit := v.opts.MaxMetadataValueBytes
+	if v.opts.Redactor != nil {
+		return metaTree(limit, val)
+	}
+	switch val.Type() {
+	case pcommon.ValueTypeStr:
+		s := val.Str()
+		if looksLikeJSONContainer(s) && (limit <= 0 || len(s) <= limit) {
+			if text, ok := v.metaText.canonicalJSON(s); ok {
+				return jsonText(v.arena.copyString(text)), false
+			}
+		}
+		return capMetaString(s, limit)
+	case pcommon.ValueTypeSlice, pcommon.ValueTypeMap:
+		text := v.metaText.valueJSON(val)
+		if limit > 0 && len(text) > limit {
+			return truncateUTF8(str(text), limit) + TruncationMarker, true
+		}
+		return jsonText(v.arena.copyString(text)), false
+	case pcommon.ValueTypeInt:
+		return val.Int(), false
+	case pcommon.ValueTypeDouble:
+		if f := val.Double(); !isBadFloat(f) {
+			return f, false
+		}
+	case pcommon.ValueTypeBool:
+		return val.Bool(), false
+	}
+	return nil, false // bytes, NaN, ±Inf, empty
+}
+
+func capMetaString(s string, limit int) (any, bool) {
+	if limit > 0 && len(s) > limit {
+		return truncateUTF8(s, limit) + TruncationMarker, true
+	}
+	return s, false
+}
+
+// metaTree is metaValue building the Go tree of a structured value or
+// JSON-container string (for the redactor).
+func metaTree(limit int, val pcommon.Value) (mv any, cut bool) {
 	switch val.Type() {
 	case pcommon.ValueTypeStr:
 		s := val.Str()
@@ -317,19 +380,14 @@ func metaValue(limit int, val pcommon.Value) (mv any, cut bool) {
 				return tree, false
 			}
 		}
-		if limit > 0 && len(s) > limit {
-			return truncateUTF8(s, limit) + TruncationMarker, true
-		}
-		return s, false
+		return capMetaString(s, limit)
 	case pcommon.ValueTypeBytes:
 		return nil, false
 	}
 	tree := valueToAny(val)
-	if limit > 0 {
-		if _, isPrimitive := tree.(string); !isPrimitive {
-			if enc := marshalAny(tree); len(enc) > limit && (isMapOrSlice(tree)) {
-				return truncateUTF8(enc, limit) + TruncationMarker, true
-			}
+	if limit > 0 && isMapOrSlice(tree) {
+		if enc := marshalAny(tree); len(enc) > limit {
+			return truncateUTF8(enc, limit) + TruncationMarker, true
 		}
 	}
 	return tree, false

@@ -171,7 +171,7 @@ func (rs *redactState) redactSpanLog(sl *SpanLog) {
 	for i := range sl.Metadata {
 		e := &sl.Metadata[i]
 		if slices.Contains(contentMetadataKeys, e.Key) || (rs.r.MetadataValues() && !structuralMetadata(e.Key)) {
-			e.Value, _ = rs.tree(e.Value, false)
+			e.Value = rs.metadataValue(e.Value)
 		}
 	}
 
@@ -189,6 +189,26 @@ func (rs *redactState) redactSpanLog(sl *SpanLog) {
 	if len(names) > 0 {
 		sl.SetMetadata(RedactedMetadataKey, strings.Join(names, ","))
 	}
+}
+
+// metadataValue redacts a metadata value's string leaves. With redaction
+// on, the metadata path keeps trees as trees (metaTree), so that leaves are
+// redacted exactly as they were read; a value that reaches here as JSON
+// text (jsonText) is decoded, redacted and written back as text.
+func (rs *redactState) metadataValue(v any) any {
+	t, ok := v.(jsonText)
+	if !ok {
+		out, _ := rs.tree(v, false)
+		return out
+	}
+	tree, ok := decodeJSON(string(t))
+	if !ok {
+		return v
+	}
+	if out, changed := rs.tree(tree, false); changed {
+		return jsonText(marshalAny(out))
+	}
+	return v
 }
 
 // str redacts one string leaf.

@@ -166,6 +166,9 @@ func (s *SpanLog) cuttable() []field {
 		switch v := e.Value.(type) {
 		case string:
 			add("metadata."+e.Key, len(v), func(l int) { e.Value = truncateUTF8(v, l) + TruncationMarker })
+		case jsonText:
+			// Cut like the tree it stands for: its text is the tree's.
+			add("metadata."+e.Key, len(v), func(l int) { e.Value = truncateUTF8(string(v), l) + TruncationMarker })
 		case bool, int, int64, float64, nil:
 		default:
 			// Trees are sent as JSON strings anyway (Respan coerces
@@ -202,12 +205,21 @@ func (s *SpanLog) dropContent(c *Cut) {
 func (s *SpanLog) largestMetadata() int {
 	best, bestSize := 0, -1
 	for i, e := range s.Metadata {
-		n := len(e.Key) + len(marshalAny(e.Value))
+		n := len(e.Key) + metadataValueLen(e.Value)
 		if n > bestSize {
 			best, bestSize = i, n
 		}
 	}
 	return best
+}
+
+// metadataValueLen is the length of marshalAny(v) for the tree a metadata
+// value stands for (a jsonText is that tree's text).
+func metadataValueLen(v any) int {
+	if t, ok := v.(jsonText); ok {
+		return len(t)
+	}
+	return len(marshalAny(v))
 }
 
 func (s *SpanLog) noteShrunk() {

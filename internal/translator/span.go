@@ -92,7 +92,10 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 
 	u := readUsage(v)
 	normaliseAnthropicUsage(v, canonical, &u)
-	agg := readAggregatedUsage(v)
+	// Usage members for aggregated_usage: the span's usage, then
+	// pydantic-ai's explicit aggregate, which wins where both have a key.
+	w := &v.metaText
+	w.usage = readAggregatedUsage(v, u.members(w.usage[:0]))
 	if modelCall {
 		sl.PromptTokens, sl.CompletionTokens, sl.TotalRequestTokens = u.prompt, u.completion, u.total
 		sl.CacheHitTokens, sl.CacheCreationTokns, sl.ReasoningTokens = u.cacheRead, u.cacheCreation, u.reasoning
@@ -101,12 +104,9 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 		if !u.prompt.Set && !u.completion.Set && span.Status().Code() != ptrace.StatusCodeError && !isLangfuseError(v) {
 			v.warn("model call without token usage")
 		}
-	} else if u.any() || agg != nil {
-		m := u.asMap()
-		for k, val := range agg {
-			m[k] = val
-		}
-		v.setMeta("aggregated_usage", m)
+	} else if len(w.usage) > 0 {
+		w.out = appendUsageJSON(w.out[:0], w.usage)
+		v.setMeta("aggregated_usage", jsonText(v.arena.copyString(w.out)))
 	}
 
 	oiMeta := jsonAttrMap(v, "metadata")

@@ -55,6 +55,13 @@ type MetadataEntry struct {
 	Value any
 }
 
+// jsonText is a metadata value held as its JSON text (an object or array):
+// it is sent as a JSON string of that text, as every metadata tree is
+// (Respan coerces metadata values to strings). The metadata path writes
+// trees straight to their text, the bytes marshalAny writes for the tree
+// (metajson.go), so that no tree is built only to be marshalled.
+type jsonText string
+
 // MetadataValue returns the value of a metadata key.
 func (s *SpanLog) MetadataValue(key string) (any, bool) {
 	i, ok := slices.BinarySearchFunc(s.Metadata, key, func(e MetadataEntry, k string) int { return strings.Compare(e.Key, k) })
@@ -72,22 +79,6 @@ func (s *SpanLog) SetMetadata(key string, value any) {
 		return
 	}
 	s.Metadata = slices.Insert(s.Metadata, i, MetadataEntry{Key: key, Value: value})
-}
-
-// sortedMetadata copies m into a sorted slice of exactly its size.
-func sortedMetadata(m map[string]any) []MetadataEntry {
-	if len(m) == 0 {
-		return nil
-	}
-	return fillSortedMetadata(make([]MetadataEntry, 0, len(m)), m)
-}
-
-func fillSortedMetadata(out []MetadataEntry, m map[string]any) []MetadataEntry {
-	for k, v := range m {
-		out = append(out, MetadataEntry{Key: k, Value: v})
-	}
-	slices.SortFunc(out, func(a, b MetadataEntry) int { return strings.Compare(a.Key, b.Key) })
-	return out
 }
 
 // SpanLog is one Respan span log. Field comments give the JSON key.
@@ -148,8 +139,9 @@ type SpanLog struct {
 	Warnings     []string // warnings, joined with "; "
 
 	// Metadata, sorted by key. Values are primitives (string, bool, int64,
-	// float64) or JSON-encodable trees; trees are sent as JSON strings
-	// because Respan coerces metadata values to strings. A sorted slice, not
+	// float64), JSON-encodable trees, or jsonText (a tree as its JSON
+	// text); trees are sent as JSON strings because Respan coerces
+	// metadata values to strings. A sorted slice, not
 	// a map: it is built once per span and only ever iterated in order.
 	Metadata []MetadataEntry // metadata
 

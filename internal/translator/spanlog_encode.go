@@ -199,12 +199,9 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 	return append(o.buf, '}')
 }
 
-// appendMetadata writes metadata with primitive values as-is and every
-// tree JSON-encoded into a string (Respan coerces metadata to strings, and
-// its UI breaks on nested objects).
-func appendMetadata(dst []byte, m map[string]any) []byte { return appendObject(dst, m, true) }
-
-// appendMetadataEntries writes sorted metadata entries like appendMetadata.
+// appendMetadataEntries writes sorted metadata entries with primitive
+// values as-is and every tree JSON-encoded into a string (Respan coerces
+// metadata to strings, and its UI breaks on nested objects).
 func appendMetadataEntries(dst []byte, entries []MetadataEntry) []byte {
 	dst = append(dst, '{')
 	for i, e := range entries {
@@ -213,7 +210,9 @@ func appendMetadataEntries(dst []byte, entries []MetadataEntry) []byte {
 		}
 		dst = appendString(dst, e.Key)
 		dst = append(dst, ':')
-		switch e.Value.(type) {
+		switch x := e.Value.(type) {
+		case jsonText:
+			dst = appendString(dst, string(x))
 		case map[string]any, []any, []string:
 			dst = appendAnyAsString(dst, e.Value)
 		default:

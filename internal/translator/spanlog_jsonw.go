@@ -274,6 +274,9 @@ func appendAny(dst []byte, v any) []byte {
 		return appendFloat(dst, x)
 	case json.Number:
 		return appendNumber(dst, string(x))
+	case jsonText:
+		// A tree held as its text is sent as a string of it, wherever it is.
+		return appendString(dst, string(x))
 	case []any:
 		dst = append(dst, '[')
 		for i, e := range x {
@@ -303,12 +306,8 @@ func appendAny(dst []byte, v any) []byte {
 	}
 }
 
-func appendMap(dst []byte, m map[string]any) []byte { return appendObject(dst, m, false) }
-
-// appendObject writes m with sorted keys. With treesAsStrings, nested
-// objects and arrays are written as JSON strings holding their JSON text
-// (how metadata is sent).
-func appendObject(dst []byte, m map[string]any, treesAsStrings bool) []byte {
+// appendMap writes m with sorted keys.
+func appendMap(dst []byte, m map[string]any) []byte {
 	var buf [32]string
 	keys := appendSortedKeys(buf[:0], m)
 	dst = append(dst, '{')
@@ -318,15 +317,7 @@ func appendObject(dst []byte, m map[string]any, treesAsStrings bool) []byte {
 		}
 		dst = appendString(dst, k)
 		dst = append(dst, ':')
-		v := m[k]
-		if treesAsStrings {
-			switch v.(type) {
-			case map[string]any, []any, []string:
-				dst = appendAnyAsString(dst, v)
-				continue
-			}
-		}
-		dst = appendAny(dst, v)
+		dst = appendAny(dst, m[k])
 	}
 	return append(dst, '}')
 }

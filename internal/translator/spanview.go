@@ -4,6 +4,7 @@
 package translator
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -36,17 +37,25 @@ type spanView struct {
 	// arena holds the batch's small strings (hex ids, unescaped text).
 	arena byteArena
 	// resMeta and scope are the metadata of the current resource and
-	// scope, computed once per resource and scope.
+	// scope, computed once per resource and scope; scopes caches the
+	// latter by name and version for the batch (a scope per few spans is
+	// common, with a handful of distinct ones).
 	resMeta resourceMeta
 	scope   *scopeMeta
+	scopes  map[scopeKey]*scopeMeta
+	// metaText is the reused scratch of metadata JSON text.
+	metaText metaTextWriter
 	// metaSlab is where the batch's span logs' metadata slices are cut
 	// from (each with its exact capacity, so none can grow into the next).
 	metaSlab []MetadataEntry
 	// providerIDs maps canonical providers to Respan provider_id values.
 	providerIDs map[string]string
 
-	warnings  []string
-	meta      map[string]any
+	warnings []string
+	// meta is the span's metadata in the order it was set (sortedMeta
+	// sorts it and keeps each key's first value): a reused slice, not a
+	// map, as most spans have a dozen keys.
+	meta      []MetadataEntry
 	truncated int
 	// consumed marks, by attribute position, what the mapping used, so that
 	// it is not copied again as leftover metadata. A slice, not a map: it is
@@ -95,9 +104,9 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	v.resource = resource
 	v.isRoot = isRoot
 	v.warnings = nil
-	// The metadata map is reused across spans: translateSpan copies it
+	// The metadata buffer is reused across spans: translateSpan copies it
 	// into the span log's sorted slice.
-	clear(v.meta)
+	v.meta = v.meta[:0]
 	v.truncated = 0
 	v.hasFlat = flatPrefixes{}
 	v.flatBuf, v.flatGroups = v.flatBuf[:0], v.flatGroups[:0]
@@ -328,7 +337,7 @@ func (v *spanView) warn(msg string) {
 }
 
 // sortedMeta returns the span's metadata as a sorted slice cut from the
-// batch's slab.
+// batch's slab, each key with the value first set for it.
 func (v *spanView) sortedMeta() []MetadataEntry {
 	n := len(v.meta)
 	if n == 0 {
@@ -338,8 +347,13 @@ func (v *spanView) sortedMeta() []MetadataEntry {
 		v.metaSlab = make([]MetadataEntry, 0, max(n, 1024))
 	}
 	start := len(v.metaSlab)
-	v.metaSlab = v.metaSlab[:start+n]
-	return fillSortedMetadata(v.metaSlab[start:start:start+n], v.meta)
+	out := append(v.metaSlab[start:start], v.meta...)
+	// Stable: of equal keys the first set stays first.
+	slices.SortStableFunc(out, func(a, b MetadataEntry) int { return strings.Compare(a.Key, b.Key) })
+	out = slices.CompactFunc(out, func(a, b MetadataEntry) bool { return a.Key == b.Key })
+	v.metaSlab = v.metaSlab[:start+len(out)]
+	v.meta = v.meta[:0]
+	return out[:len(out):len(out)]
 }
 
 // setMeta sets a metadata key (first writer wins, so more specific mappings
@@ -351,12 +365,18 @@ func (v *spanView) setMeta(key string, val any) {
 	if s, ok := val.(string); ok && s == "" {
 		return
 	}
-	if v.meta == nil {
-		v.meta = make(map[string]any, 32)
+	v.meta = append(v.meta, MetadataEntry{Key: key, Value: val})
+}
+
+// metaOf returns the value set for a metadata key (tests look metadata
+// up by key before the span log is finished).
+func (v *spanView) metaOf(key string) (any, bool) {
+	for _, e := range v.meta {
+		if e.Key == key {
+			return e.Value, true
+		}
 	}
-	if _, exists := v.meta[key]; !exists {
-		v.meta[key] = val
-	}
+	return nil, false
 }
 
 // capContent cuts s to the configured content cap at a rune boundary and

@@ -48,12 +48,12 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 		resource := rs.Resource().Attributes()
 		// What the resource and each scope give every span's metadata is
 		// computed once for all their spans.
-		v.resMeta = newResourceMeta(&t.opts, resource)
+		v.resMeta = v.resourceMetaFor(resource)
 		sss := rs.ScopeSpans()
 		for si := 0; si < sss.Len(); si++ {
 			ss := sss.At(si)
 			scope := ss.Scope()
-			v.scope = newScopeMeta(scope)
+			v.scope = v.scopeMetaFor(scope)
 			spans := ss.Spans()
 			for pi := 0; pi < spans.Len(); pi++ {
 				span := spans.At(pi)
@@ -104,9 +104,13 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 // maps stay for the next batch).
 func (t *Translator) putView(v *spanView) {
 	v.span, v.attrs, v.resource = ptrace.Span{}, pcommon.Map{}, pcommon.Map{}
-	v.scope, v.resMeta, v.warnings = nil, resourceMeta{}, nil
+	v.scope, v.warnings = nil, nil
+	clear(v.resMeta.entries[:cap(v.resMeta.entries)])
+	v.resMeta = resourceMeta{entries: v.resMeta.entries[:0]}
+	clear(v.scopes)
 	clear(v.idx)
-	clear(v.meta)
+	clear(v.meta[:cap(v.meta)])
+	v.meta = v.meta[:0]
 	// The flat buffers are emptied per span, not cleared: drop what they
 	// still reference of the batch before the view waits in the pool.
 	clear(v.flatBuf[:cap(v.flatBuf)])
@@ -367,16 +371,18 @@ func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
 			first[a] = i
 		}
 	}
+	var ms []usageMember
 	for a, d := range first {
 		if d < 0 {
 			continue
 		}
 		af := facts[a]
 		sl := logs[a]
-		m := af.usage.asMap()
-		m["reason"] = "same usage reported by nested model-call span"
-		m["child_span_id"] = logs[d].SpanID
-		sl.SetMetadata("suppressed_usage", m)
+		ms := append(af.usage.members(ms[:0]),
+			usageMember{key: "reason", str: "same usage reported by nested model-call span"},
+			usageMember{key: "child_span_id", str: logs[d].SpanID})
+		text := withScratch(func(b []byte) []byte { return appendUsageJSON(b, ms) })
+		sl.SetMetadata("suppressed_usage", jsonText(text))
 		sl.PromptTokens, sl.CompletionTokens, sl.TotalRequestTokens = OptInt{}, OptInt{}, OptInt{}
 		sl.CacheHitTokens, sl.CacheCreationTokns, sl.ReasoningTokens = OptInt{}, OptInt{}, OptInt{}
 		sl.Cost = OptFloat{}

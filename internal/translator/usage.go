@@ -5,6 +5,8 @@ package translator
 
 import (
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -16,17 +18,22 @@ type usage struct {
 	cost                                                           OptFloat
 }
 
-func (u usage) any() bool {
-	return u.prompt.Set || u.completion.Set || u.total.Set || u.cacheRead.Set ||
-		u.cacheCreation.Set || u.reasoning.Set || u.cost.Set
+// usageMember is one member of a usage object written to metadata: an
+// integer count, the cost, or (suppressed_usage) a string.
+type usageMember struct {
+	key  string
+	kind byte // 'i' n, 'f' cost, 's' str
+	n    int64
+	cost float64
+	str  string
 }
 
-// asMap renders usage for metadata (aggregated or suppressed usage).
-func (u usage) asMap() map[string]any {
-	m := map[string]any{}
+// members appends the set fields of u as usage members (aggregated or
+// suppressed usage).
+func (u usage) members(dst []usageMember) []usageMember {
 	put := func(k string, o OptInt) {
 		if o.Set {
-			m[k] = o.Value
+			dst = append(dst, usageMember{key: k, kind: 'i', n: o.Value})
 		}
 	}
 	put("prompt_tokens", u.prompt)
@@ -36,9 +43,38 @@ func (u usage) asMap() map[string]any {
 	put("cache_creation_tokens", u.cacheCreation)
 	put("reasoning_tokens", u.reasoning)
 	if u.cost.Set {
-		m["cost"] = u.cost.Value
+		dst = append(dst, usageMember{key: "cost", kind: 'f', cost: u.cost.Value})
 	}
-	return m
+	return dst
+}
+
+// appendUsageJSON writes ms as a JSON object with sorted keys; of equal
+// keys the last wins (the bytes marshalAny writes for the map the members
+// would make, set in order). ms is sorted in place.
+func appendUsageJSON(dst []byte, ms []usageMember) []byte {
+	slices.SortStableFunc(ms, func(a, b usageMember) int { return strings.Compare(a.key, b.key) })
+	dst = append(dst, '{')
+	first := true
+	for i, m := range ms {
+		if i+1 < len(ms) && ms[i+1].key == m.key {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendString(dst, m.key)
+		dst = append(dst, ':')
+		switch m.kind {
+		case 'i':
+			dst = strconv.AppendInt(dst, m.n, 10)
+		case 'f':
+			dst = appendFloat(dst, m.cost)
+		default:
+			dst = appendString(dst, m.str)
+		}
+	}
+	return append(dst, '}')
 }
 
 var (
@@ -162,18 +198,15 @@ func readUsage(v *spanView) usage {
 // aggregatedUsagePrefix is pydantic-ai's explicit aggregate family.
 const aggregatedUsagePrefix = "gen_ai.aggregated_usage."
 
-// readAggregatedUsage returns pydantic-ai's gen_ai.aggregated_usage.*.
-func readAggregatedUsage(v *spanView) map[string]any {
-	var out map[string]any
+// readAggregatedUsage appends pydantic-ai's gen_ai.aggregated_usage.* to
+// dst as usage members, in attribute order.
+func readAggregatedUsage(v *spanView, dst []usageMember) []usageMember {
 	v.forPrefix(aggregatedUsagePrefix, func(rest string, val pcommon.Value) {
 		if n, ok := valueCount(val); ok {
-			if out == nil {
-				out = map[string]any{}
-			}
-			out[strings.ReplaceAll(rest, ".", "_")] = n
+			dst = append(dst, usageMember{key: strings.ReplaceAll(rest, ".", "_"), kind: 'i', n: n})
 		}
 	})
-	return out
+	return dst
 }
 
 func fillCount(dst *OptInt, v any) {
