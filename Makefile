@@ -20,7 +20,7 @@ RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env 
 # 20,000 runs take 2-15 s a target. FUZZTIME=0 skips the fuzz runs.
 FUZZTIME ?= 20000x
 LONG_FUZZTIME ?= 5m
-FUZZ_TARGETS := FuzzTranslate FuzzAttributes FuzzAttributesRedacted FuzzParseJSON FuzzAppendString FuzzFastMessages FuzzDeferredMatchesText FuzzMetaJSONMatchesTree
+FUZZ_TARGETS := FuzzTranslate FuzzAttributes FuzzAttributesRedacted FuzzParseJSON FuzzAppendString FuzzFastMessages FuzzDeferredMatchesText FuzzMetaJSONMatchesTree FuzzContentStreams
 
 # Go files under version control or about to be (not ignored ones such as an
 # ocb build in dist/); every .go file when this is not a git checkout.

@@ -31,9 +31,9 @@ func contentText(v *spanView, key string, val pcommon.Value) (string, bool) {
 		if !valid || isJSONScalarText(s) {
 			// Plain text: cut the text itself, then encode it, so the
 			// receiver sees a clean prefix and the marker.
-			return quoteString(v.capContent(s)), true
+			return v.quoted(v.capContent(s)), true
 		}
-		return v.capJSONText(toJSONText(decodeDoubleEncoded(s))), true
+		return v.capJSONText(v.passthroughJSON(s)), true
 	}
 	tree := valueToAny(val)
 	if tree == nil {
@@ -43,20 +43,6 @@ func contentText(v *spanView, key string, val pcommon.Value) (string, bool) {
 		return "", false
 	}
 	return v.capJSONText(marshalAny(tree)), true
-}
-
-// decodeDoubleEncoded unwraps a JSON string literal whose content is itself
-// a JSON object or array ("\"{...}\""), as some emitters double-encode.
-func decodeDoubleEncoded(s string) any {
-	if firstNonSpace(s) != '"' {
-		return s
-	}
-	if inner, ok := decodeJSON(s); ok {
-		if str, isStr := inner.(string); isStr && looksLikeJSONContainer(str) && validJSON(str) {
-			return str
-		}
-	}
-	return s
 }
 
 func isEmptyTree(v any) bool {

@@ -4,7 +4,6 @@
 package translator
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"math"
@@ -282,19 +281,6 @@ func anyBool(v any) (bool, bool) {
 	return false, false
 }
 
-// toJSONText renders a content value as JSON text for input/output: valid
-// JSON strings pass through unchanged, other strings become JSON string
-// literals, trees are marshalled.
-func toJSONText(v any) string {
-	if s, ok := v.(string); ok {
-		if validJSON(s) && !isJSONScalarText(s) {
-			return compactIfCheap(s)
-		}
-		return quoteString(s)
-	}
-	return marshalAny(v)
-}
-
 // isJSONScalarText reports whether valid-JSON text s is a bare number,
 // boolean or null: "42" as a string attribute is text, not a number, but
 // a JSON string literal ("\"hi\"") or container passes through.
@@ -303,17 +289,14 @@ func isJSONScalarText(s string) bool {
 	return c != '{' && c != '[' && c != '"'
 }
 
-// compactIfCheap removes insignificant whitespace from JSON text; Respan
-// stores the string verbatim, so the bytes saved are bytes not sent.
+// compactIfCheap removes insignificant whitespace from s, valid JSON text;
+// Respan stores the string verbatim, so the bytes saved are bytes not sent.
+// JSON without a newline or tab is sent as it is: no pass, no copy.
 func compactIfCheap(s string) string {
 	if !strings.ContainsAny(s, "\n\t") {
 		return s
 	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		return s
-	}
-	return b.String()
+	return str(appendCompactJSON(make([]byte, 0, len(s)), s))
 }
 
 // isEmptyContent reports placeholder values treated as absent (§4).

@@ -1,0 +1,130 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// contentSeeds are content strings on every edge of the streaming content
+// paths: escapes, invalid UTF-8, double encoding (with escaped openers and
+// whitespace), pretty-printing, placeholders, nesting at maxDepth, and
+// text longer than the caps of contentViews.
+var contentSeeds = []string{
+	`{"a":1}`, `  {"b": [1, 2.50, 1e400, -0, true, null], "a": "x"}  `, "{\n\t\"a\": 1\n}", "[\n]", `[]`, `{}`,
+	`"plain literal"`, `"\"quoted\" \u00e9 \ud83d\ude00 \ud800"`, `"{\"x\":1}"`, "\"\\n\\t {\\\"x\\\": [1]}\"",
+	`"\u007b\"a\":1}"`, `"\u005B1]"`, `"\u0020\u000a["`, `"[1,"`, `"{not json}"`, `" [1] "`, `"\"[1]\""`,
+	`""`, `"[]"`, `N/A`, `null`, `42`, `true`, `plain text`, `{"a":`, `[1,2`, "{\"a\":\"bad\xffutf8\"}",
+	"bad\xffutf8", `{"k":"\u0000\u001f\u2028"}`, `{"dup":1,"dup":2}`, `{"\u0062":1,"a":2,"b":3}`,
+	`{"esc":"\/\b\f\n\r\t"}`, "{\"a\":\r\n1}", "\u00a0{\"a\":1}", "{\"a\":1}\u00a0",
+	strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth),
+	strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1),
+	`"` + strings.Repeat(`[`, maxDepth) + strings.Repeat(`]`, maxDepth) + `"`,
+	`{"long":"` + strings.Repeat("long text ", 80) + `"}`, "[\n" + strings.Repeat(`"x", `, 200) + "1\n]",
+	`"` + strings.Repeat(`{\"k\":\"v\"}`, 1) + `"`, strings.Repeat("plain ", 200),
+}
+
+// contentViews returns fresh views with no cap, a small cap, and a cap
+// that falls inside the seeds' longer texts.
+func contentViews() []*spanView {
+	var out []*spanView
+	for _, limit := range []int{0, 16, 300} {
+		opts := DefaultOptions()
+		opts.MaxContentBytes = limit
+		v := newSpanView(&opts)
+		v.reset(ptrace.NewSpan(), "s", pcommon.NewMap(), false)
+		out = append(out, v)
+	}
+	return out
+}
+
+// viewState describes what a conversion left on a view besides its result.
+func viewState(v *spanView) string {
+	return "\nmeta " + string(appendMetadataEntries(nil, v.sortedMeta())) +
+		"\nwarnings " + strings.Join(v.warnings, "|") + "\ntruncated " + string(rune('0'+v.truncated))
+}
+
+// contentTextTree is contentText as it was before the streaming path: the
+// double encoding decoded into a tree, toJSONText validating again, and
+// encoding/json compacting.
+func contentTextTree(v *spanView, key string, val pcommon.Value) (string, bool) {
+	if val.Type() != pcommon.ValueTypeStr {
+		return contentText(v, key, val)
+	}
+	s := val.Str()
+	if isEmptyContent(s) {
+		return "", false
+	}
+	valid := validJSON(s)
+	if looksLikeJSONContainer(s) && !valid {
+		v.warn("attribute " + key + " holds invalid JSON (truncated?); sent as text")
+	}
+	if !valid || isJSONScalarText(s) {
+		return quoteString(v.capContent(s)), true
+	}
+	d := s
+	if firstNonSpace(s) == '"' {
+		if inner, ok := decodeJSON(s); ok {
+			if str, isStr := inner.(string); isStr && looksLikeJSONContainer(str) && validJSON(str) {
+				d = str
+			}
+		}
+	}
+	if validJSON(d) && !isJSONScalarText(d) {
+		if strings.ContainsAny(d, "\n\t") {
+			var b bytes.Buffer
+			if err := json.Compact(&b, []byte(d)); err == nil {
+				d = b.String()
+			}
+		}
+		return v.capJSONText(d), true
+	}
+	return v.capJSONText(quoteString(d)), true
+}
+
+// TestContentTextMatchesTree: the streaming content path sends the bytes,
+// warnings and truncation counts the tree path did.
+func TestContentTextMatchesTree(t *testing.T) {
+	for _, s := range contentSeeds {
+		checkContentText(t, s)
+	}
+}
+
+func checkContentText(t *testing.T, s string) {
+	t.Helper()
+	val := pcommon.NewValueStr(s)
+	streamed, tree := contentViews(), contentViews()
+	for i := range streamed {
+		got, gotOK := contentText(streamed[i], "k", val)
+		want, wantOK := contentTextTree(tree[i], "k", val)
+		got += viewState(streamed[i])
+		want += viewState(tree[i])
+		if got != want || gotOK != wantOK {
+			t.Fatalf("contentText(%q), cap %d:\nstreamed: %v %s\ntree:     %v %s", s, streamed[i].opts.MaxContentBytes, gotOK, got, wantOK, want)
+		}
+	}
+	if validJSON(s) {
+		var b bytes.Buffer
+		if json.Compact(&b, []byte(s)) == nil && string(appendCompactJSON(nil, s)) != b.String() {
+			t.Fatalf("appendCompactJSON(%q) = %q, encoding/json.Compact %q", s, appendCompactJSON(nil, s), b.String())
+		}
+	}
+}
+
+// FuzzContentStreams checks the streaming content paths against the tree
+// paths they replace, on any input.
+func FuzzContentStreams(f *testing.F) {
+	for _, s := range contentSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkContentText(t, s)
+	})
+}
