@@ -11,6 +11,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/respanai/respanexporter/internal/benchdata"
 )
 
 // contentSeeds are content strings on every edge of the streaming content
@@ -121,10 +123,90 @@ func checkContentText(t *testing.T, s string) {
 // FuzzContentStreams checks the streaming content paths against the tree
 // paths they replace, on any input.
 func FuzzContentStreams(f *testing.F) {
-	for _, s := range contentSeeds {
+	for _, s := range messageSeeds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkContentText(t, s)
+		checkMessagesFromValue(t, s)
 	})
+}
+
+// nestedResults are tool results wrapped in {type:"text", value:…} k
+// times, around the depth where resultText gives up: a fast path that
+// counted depth from the wrong level would cut one of them differently.
+func nestedResults() []string {
+	var out []string
+	for k := 18; k <= 24; k++ {
+		res := strings.Repeat(`{"type":"text","value":`, k) + `"deep"` + strings.Repeat(`}`, k)
+		out = append(out, `[{"role":"tool","parts":[{"type":"tool_call_response","id":"c","response":`+res+`}]}]`)
+	}
+	return out
+}
+
+// messageSeeds are the message-list inputs of the attribute-value readers.
+func messageSeeds() []string {
+	seeds := append(append([]string(nil), fastSeeds...), nestedResults()...)
+	return append(seeds, contentSeeds...)
+}
+
+// readValueBoth converts s as an attribute value with and without the fast
+// reader, as non-model spans' messages and system instructions are read.
+func readValueBoth(t testing.TB, s, def string) (fast, general string) {
+	run := func(on bool) string {
+		saved := useFastMessages
+		useFastMessages = on
+		defer func() { useFastMessages = saved }()
+		var out string
+		for _, v := range contentViews() {
+			val := pcommon.NewValueStr(s)
+			out += "\nmessages " + string(appendMessages(nil, messagesFromValue(v, val, def)))
+			out += "\nsystem " + string(appendMessages(nil, systemMessagesFromValue(v, val)))
+			out += viewState(v)
+		}
+		return out
+	}
+	return run(true), run(false)
+}
+
+// TestMessagesFromValueMatchTree: non-model spans' message lists read by
+// the fast reader give what the tree of structured gave.
+func TestMessagesFromValueMatchTree(t *testing.T) {
+	for _, s := range messageSeeds() {
+		checkMessagesFromValue(t, s)
+	}
+}
+
+func checkMessagesFromValue(t *testing.T, s string) {
+	t.Helper()
+	for _, def := range []string{"user", "assistant"} {
+		if fast, general := readValueBoth(t, s, def); fast != general {
+			t.Fatalf("messages of %q (%s):\nfast:    %s\ngeneral: %s", s, def, fast, general)
+		}
+	}
+}
+
+// TestDeferredContentMatchesText: every span log of the benchmark traffic
+// (agent and workflow spans included, whose messages are now deferred)
+// encodes to the bytes it encodes to with input and output made text.
+func TestDeferredContentMatchesText(t *testing.T) {
+	opts := DefaultOptions()
+	for _, limit := range []int{opts.MaxContentBytes, 64} {
+		opts.MaxContentBytes = limit
+		res := New(opts).Translate(benchdata.Traces(400, 3))
+		deferred := 0
+		for _, sl := range res.Logs {
+			if sl.inputMsgs.set() || sl.outputMsgs.set() {
+				deferred++
+			}
+			before := string(sl.AppendJSON(nil))
+			sl.materialize()
+			if after := string(sl.AppendJSON(nil)); before != after {
+				t.Fatalf("cap %d: deferred encoding differs:\ndeferred: %s\ntext:     %s", limit, before, after)
+			}
+		}
+		if deferred == 0 && limit > 64 {
+			t.Fatalf("cap %d: no span log deferred its messages", limit)
+		}
+	}
 }

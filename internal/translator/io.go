@@ -136,11 +136,36 @@ func messagesText(v *spanView, msgs []Message, single bool) string {
 	return v.capJSONText(messagesJSON(msgs))
 }
 
+// contentField is the value of a non-model span's input or output: JSON
+// text, or messages whose JSON text is written into the request body when
+// the span log is encoded (as model calls' are), never held as a string.
+type contentField struct {
+	text string
+	msgs deferredMessages
+}
+
+func textField(s string) contentField { return contentField{text: s} }
+
+// messagesField is messagesText(v, msgs, single) as a field: deferred when
+// the text fits the content cap (deferredFits), so that encoding writes the
+// same bytes. With a redactor the text is made now: redaction treats JSON
+// text and messages differently (ids, roles, a list emptied by role rules),
+// and these fields have always been redacted as text.
+func messagesField(v *spanView, msgs []Message, single bool) contentField {
+	if v.opts.Redactor == nil && deferredFits(v, msgs, single) {
+		return contentField{msgs: deferMessages(msgs, single)}
+	}
+	return textField(messagesText(v, msgs, single))
+}
+
+func (f contentField) setInput(sl *SpanLog)  { sl.Input, sl.inputMsgs = f.text, f.msgs }
+func (f contentField) setOutput(sl *SpanLog) { sl.Output, sl.outputMsgs = f.text, f.msgs }
+
 // systemPromptMessage returns a system message from gen_ai.system_instructions
 // or Strands' gen_ai.agent.system_prompt, or nil.
 func systemPromptMessage(v *spanView) *Message {
 	if val, ok := v.get(genai.SystemInstructions); ok {
-		msgs := messagesFromAny(v, structured(val), "system")
+		msgs := systemMessagesFromValue(v, val)
 		var parts []string
 		for _, m := range msgs {
 			if s, ok := m.Content.(string); ok && s != "" {
@@ -174,78 +199,78 @@ func prependSystem(sys *Message, msgs []Message) []Message {
 
 // nonModelInput implements §4's input precedence for spans that are not
 // model calls (workflow, task, agent, tool, …).
-func nonModelInput(v *spanView, logType string) (string, bool) {
+func nonModelInput(v *spanView, logType string) (contentField, bool) {
 	if s, ok := firstContent(v, "langfuse.observation.input", "langfuse.trace.input", "traceloop.entity.input", "input.value",
 		genai.ToolCallArguments, "ai.toolCall.args", "gcp.vertex.agent.tool_call_args", "tool_arguments"); ok {
-		return s, true
+		return textField(s), true
 	}
 	if logType == "tool" {
 		if s, ok := eventAttrContent(v, genai.EventToolMessage, "content"); ok {
-			return s, true
+			return textField(s), true
 		}
 		if s, ok := mcpArguments(v); ok {
-			return s, true
+			return textField(s), true
 		}
 	}
 	if val, ok := v.get(genai.InputMessages); ok {
-		if msgs := prependSystem(systemPromptMessage(v), messagesFromAny(v, structured(val), "user")); len(msgs) > 0 {
-			return messagesText(v, msgs, false), true
+		if msgs := prependSystem(systemPromptMessage(v), messagesFromValue(v, val, "user")); len(msgs) > 0 {
+			return messagesField(v, msgs, false), true
 		}
 	}
 	if val, ok := v.get("pydantic_ai.all_messages"); ok {
-		if msgs := messagesFromAny(v, structured(val), "user"); len(msgs) > 0 {
-			return messagesText(v, msgs, false), true
+		if msgs := messagesFromValue(v, val, "user"); len(msgs) > 0 {
+			return messagesField(v, msgs, false), true
 		}
 	}
 	if s, ok := firstContent(v, "ai.prompt"); ok {
-		return s, true
+		return textField(s), true
 	}
 	if v.has("ai.values") || v.has("ai.value") {
 		if texts := extractEmbeddingInputs(v); len(texts) > 0 {
 			v.setMeta("embedding_count", int64(len(texts)))
-			return v.capJSONText(marshalAny(texts)), true
+			return textField(v.capJSONText(marshalAny(texts))), true
 		}
 	}
 	if msgs := eventMessages(v, true); len(msgs) > 0 {
-		return messagesText(v, prependSystem(systemPromptMessage(v), msgs), false), true
+		return messagesField(v, prependSystem(systemPromptMessage(v), msgs), false), true
 	}
 	if s, ok := firstContent(v, "gen_ai.workflow.input"); ok {
-		return s, true
+		return textField(s), true
 	}
-	return "", false
+	return contentField{}, false
 }
 
 // nonModelOutput implements §4's output precedence for non-model spans.
-func nonModelOutput(v *spanView, logType string) (string, bool) {
+func nonModelOutput(v *spanView, logType string) (contentField, bool) {
 	if s, ok := firstContent(v, "langfuse.observation.output", "langfuse.trace.output", "traceloop.entity.output", "output.value",
 		genai.ToolCallResult, "ai.toolCall.result", "gcp.vertex.agent.tool_response", "tool_response"); ok {
-		return s, true
+		return textField(s), true
 	}
 	if val, ok := v.get(genai.OutputMessages); ok {
-		if msgs := messagesFromAny(v, structured(val), "assistant"); len(msgs) > 0 {
-			return messagesText(v, msgs, true), true
+		if msgs := messagesFromValue(v, val, "assistant"); len(msgs) > 0 {
+			return messagesField(v, msgs, true), true
 		}
 	}
 	if s, ok := firstContent(v, "final_result", "ai.response.text", "ai.response.object"); ok {
-		return s, true
+		return textField(s), true
 	}
 	if logType == "tool" {
 		if s, ok := toolChoiceEventOutput(v); ok {
-			return s, true
+			return textField(s), true
 		}
 	}
 	if msgs := eventMessages(v, false); len(msgs) > 0 {
-		return messagesText(v, msgs[len(msgs)-1:], true), true
+		return messagesField(v, msgs[len(msgs)-1:], true), true
 	}
 	if v.hasFlat.oiDocuments {
 		if docs := retrievalDocuments(v); len(docs) > 0 {
-			return v.capJSONText(marshalAny(docs)), true
+			return textField(v.capJSONText(marshalAny(docs))), true
 		}
 	}
 	if s, ok := firstContent(v, "gen_ai.workflow.output"); ok {
-		return s, true
+		return textField(s), true
 	}
-	return "", false
+	return contentField{}, false
 }
 
 // eventAttrContent returns content text from the last event named name.

@@ -5,6 +5,8 @@ package translator
 
 import (
 	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 // Message normalisation (§5.4): every message shape the conventions use is
@@ -97,18 +99,75 @@ func (c *msgConv) addReasoning(s string) {
 // messages; role is the default role of items that have none.
 func messagesFromAny(v *spanView, raw any, role string) []Message {
 	c := newMsgConv(v)
-	role = normRole(role)
-	if role == "" {
-		role = "user"
-	}
+	role = sideRole(role)
 	out := c.fromAny(raw, role, 0)
+	c.flushSide(role)
+	return out
+}
+
+// messagesFromValue is messagesFromAny(v, structured(val), role) for an
+// attribute value: a JSON message list of the fast shape (messages_fast.go)
+// is read without its tree, anything else goes the general way.
+func messagesFromValue(v *spanView, val pcommon.Value, role string) []Message {
+	if val.Type() == pcommon.ValueTypeStr && firstNonSpace(val.Str()) == '[' {
+		c := newMsgConv(v)
+		def := sideRole(role)
+		// structured hands fromAny the decoded list at depth 0, one level
+		// above where fromAny meets the list given as a string: the depth
+		// the fast path counts from is -1.
+		if out, ok := c.fastMessages(val.Str(), def, -1); ok {
+			c.flushSide(def)
+			return out
+		}
+	}
+	return messagesFromAny(v, structured(val), role)
+}
+
+// systemMessagesFromValue is messagesFromAny(v, structured(val), "system")
+// for system instructions: a JSON list of text parts (the usual shape) is
+// read without its tree. Only text parts: fromList takes a list for one
+// message's parts only when every type is in partTypes, which not every
+// tool-call spelling the fast reader knows is.
+func systemMessagesFromValue(v *spanView, val pcommon.Value) []Message {
+	if val.Type() == pcommon.ValueTypeStr && firstNonSpace(val.Str()) == '[' {
+		r := &v.fast
+		if useFastMessages && r.readParts(val.Str(), &v.arena) && onlyTextParts(r.parts) {
+			c := newMsgConv(v)
+			b := &msgBuilder{role: "system"}
+			c.applyFastParts(b, r.parts, 2) // fromList → addContent → addPart: depth 2
+			return c.finishMsg(nil, b)
+		}
+	}
+	return messagesFromAny(v, structured(val), "system")
+}
+
+func onlyTextParts(parts []fastPart) bool {
+	for i := range parts {
+		if parts[i].kind != 't' {
+			return false
+		}
+	}
+	return true
+}
+
+// sideRole is the default role of a message list: role normalised, user
+// when it names none.
+func sideRole(role string) string {
+	if role = normRole(role); role == "" {
+		return "user"
+	}
+	return role
+}
+
+// flushSide records the reasoning (and, for completions, the finish
+// reasons) collected while converting one side's messages.
+func (c *msgConv) flushSide(role string) {
 	if role == "assistant" {
 		c.flushReasoning("reasoning")
 		c.flushFinish()
-	} else {
-		c.flushReasoning("prompt_reasoning")
+		return
 	}
-	return out
+	c.flushReasoning("prompt_reasoning")
 }
 
 // normRole normalises a role name (see the file comment).

@@ -207,8 +207,8 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 			} else {
 				sl.Input = messagesText(v, prompt, false)
 			}
-		} else if s, ok := nonModelInput(v, logType); ok {
-			sl.Input = s
+		} else if f, ok := nonModelInput(v, logType); ok {
+			f.setInput(sl)
 		}
 		if len(completions) > 0 {
 			sl.CompletionMessage = &completions[0]
@@ -225,8 +225,8 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 					sl.SpanTools = appendUnique(sl.SpanTools, tc.Name)
 				}
 			}
-		} else if s, ok := nonModelOutput(v, logType); ok {
-			sl.Output = s
+		} else if f, ok := nonModelOutput(v, logType); ok {
+			f.setOutput(sl)
 		}
 		cachedExtractTools(v, sl)
 		if len(sl.Tools) == 0 {
@@ -237,11 +237,11 @@ func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) 
 		sl.ToolChoice = extractToolChoice(v)
 		return
 	}
-	if s, ok := nonModelInput(v, logType); ok {
-		sl.Input = s
+	if f, ok := nonModelInput(v, logType); ok {
+		f.setInput(sl)
 	}
-	if s, ok := nonModelOutput(v, logType); ok {
-		sl.Output = s
+	if f, ok := nonModelOutput(v, logType); ok {
+		f.setOutput(sl)
 	}
 	if logType == "tool" || logType == "handoff" {
 		if name := toolSpanName(v); name != "" {
