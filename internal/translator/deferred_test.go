@@ -46,6 +46,23 @@ func checkDeferred(t *testing.T, s string) {
 	if a != b {
 		t.Fatalf("deferred encoding differs for %q:\ndeferred: %s\ntext:     %s", s, a, b)
 	}
+	// Written together with prompt_messages / completion_message(s), in
+	// one pass (msgWriter.side), the fields are the same bytes again.
+	for _, out := range [][]Message{msgs[3:4], msgs[2:4]} {
+		mirrored := SpanLog{TraceID: "t", SpanID: "s", PromptMessages: msgs, CompletionMessage: &out[0],
+			inputMsgs: deferMessages(msgs, false), outputMsgs: deferMessages(out, true)}
+		if len(out) > 1 {
+			mirrored.CompletionMessages = out
+		}
+		asText := mirrored
+		asText.materialize()
+		if !mirrored.inputMsgs.mirrors(mirrored.PromptMessages, nil) || !mirrored.outputMsgs.mirrors(mirrored.CompletionMessages, mirrored.CompletionMessage) {
+			t.Fatal("the mirrored case is not mirrored")
+		}
+		if a, b := string(mirrored.AppendJSON(nil)), string(asText.AppendJSON(nil)); a != b {
+			t.Fatalf("mirrored encoding differs for %q:\nmirrored: %s\ntext:     %s", s, a, b)
+		}
+	}
 	plain := []Message{msgs[0], msgs[2], msgs[3], msgs[4]}
 	if n, ok := messagesJSONLen(plain); !ok || n != len(messagesJSON(plain)) {
 		t.Fatalf("messagesJSONLen %d, want %d for %q", n, len(messagesJSON(plain)), s)

@@ -171,6 +171,19 @@ func deferMessages(msgs []Message, single bool) deferredMessages {
 	return deferredMessages{msgs: msgs, single: single && len(msgs) == 1}
 }
 
+// mirrors reports whether the field is deferred and its text is the
+// nested form of what is written for list (or, single, for one): the same
+// messages, not a copy.
+func (d deferredMessages) mirrors(list []Message, one *Message) bool {
+	if !d.set() {
+		return false
+	}
+	if d.single {
+		return one != nil && one == &d.msgs[0]
+	}
+	return len(list) > 0 && len(list) == len(d.msgs) && &list[0] == &d.msgs[0]
+}
+
 // set reports whether the field is deferred.
 func (d deferredMessages) set() bool { return d.msgs != nil }
 

@@ -6,6 +6,7 @@ package translator
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -102,21 +103,47 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 	o.str("model", s.Model)
 	o.str("provider_id", s.ProviderID)
 
+	// Deferred input/output that are the messages written just before
+	// are written nested at the same time (see msgWriter.side).
+	var sides *encodeSides
+	mirrorIn := s.Input == "" && s.inputMsgs.mirrors(s.PromptMessages, nil)
+	mirrorOut := s.Output == "" && s.outputMsgs.mirrors(s.CompletionMessages, s.CompletionMessage) &&
+		(s.outputMsgs.single || len(s.CompletionMessages) > 1) // the list is written only then
+	if mirrorIn || mirrorOut {
+		sides = sidesPool.Get().(*encodeSides)
+		sides.in, sides.out = sides.in[:0], sides.out[:0]
+		defer sides.release()
+	}
 	if len(s.PromptMessages) > 0 {
 		o.key("prompt_messages")
-		o.buf = w.messages(o.buf, s.PromptMessages)
+		pw := w
+		if mirrorIn {
+			pw.side = &sides.in
+		}
+		o.buf = pw.messages(o.buf, s.PromptMessages)
 	}
 	if s.CompletionMessage != nil {
 		o.key("completion_message")
-		o.buf = w.message(o.buf, s.CompletionMessage)
+		cw := w
+		if mirrorOut && s.outputMsgs.single {
+			cw.side = &sides.out
+		}
+		o.buf = cw.message(o.buf, s.CompletionMessage)
 	}
 	if len(s.CompletionMessages) > 1 {
 		o.key("completion_messages")
-		o.buf = w.messages(o.buf, s.CompletionMessages)
+		cw := w
+		if mirrorOut && !s.outputMsgs.single {
+			cw.side = &sides.out
+		}
+		o.buf = cw.messages(o.buf, s.CompletionMessages)
 	}
 	switch {
 	case s.Input != "":
 		o.str("input", s.Input)
+	case mirrorIn:
+		o.key("input")
+		o.buf = append(append(append(o.buf, '"'), sides.in...), '"')
 	case s.inputMsgs.set():
 		o.key("input")
 		o.buf = s.inputMsgs.appendQuoted(o.buf)
@@ -124,6 +151,9 @@ func (s *SpanLog) AppendJSON(dst []byte) []byte {
 	switch {
 	case s.Output != "":
 		o.str("output", s.Output)
+	case mirrorOut:
+		o.key("output")
+		o.buf = append(append(append(o.buf, '"'), sides.out...), '"')
 	case s.outputMsgs.set():
 		o.key("output")
 		o.buf = s.outputMsgs.appendQuoted(o.buf)
@@ -236,6 +266,23 @@ func messageJSON(m *Message) string {
 	return withScratch(func(b []byte) []byte { return m.appendJSON(b) })
 }
 
+// encodeSides are the buffers the nested forms of input and output are
+// written to while prompt_messages and completion_message are written.
+type encodeSides struct{ in, out []byte }
+
+var sidesPool = sync.Pool{New: func() any { return new(encodeSides) }}
+
+func (e *encodeSides) release() {
+	// Large contents would keep large buffers in the pool.
+	if cap(e.in) > 1<<20 {
+		e.in = nil
+	}
+	if cap(e.out) > 1<<20 {
+		e.out = nil
+	}
+	sidesPool.Put(e)
+}
+
 // msgWriter writes messages as JSON or, nested, as the body of a JSON
 // string literal holding that JSON: how input and output carry messages.
 // Nested writing escapes each content string once, for both levels at
@@ -246,10 +293,27 @@ func messageJSON(m *Message) string {
 // hook would go.
 type msgWriter struct {
 	nested bool
+	// side, when set (with nested false), receives the nested form of
+	// everything written: prompt_messages and input (completion_message and
+	// output) carry the same messages, and one pass over each content
+	// string writes both, instead of a second pass for the nested form.
+	side *[]byte
+}
+
+// raw writes bytes that are the same in the nested form (no quote or
+// backslash).
+func (w msgWriter) raw(dst []byte, b string) []byte {
+	if w.side != nil {
+		*w.side = append(*w.side, b...)
+	}
+	return append(dst, b...)
 }
 
 // quote writes the quote of a string literal of the written JSON.
 func (w msgWriter) quote(dst []byte) []byte {
+	if w.side != nil {
+		*w.side = append(*w.side, '\\', '"')
+	}
 	if w.nested {
 		return append(dst, '\\', '"')
 	}
@@ -258,16 +322,20 @@ func (w msgWriter) quote(dst []byte) []byte {
 
 func (w msgWriter) str(dst []byte, s string) []byte {
 	dst = w.quote(dst)
-	dst = appendStringBody(dst, s, w.nested)
+	if w.side != nil {
+		dst = appendStringBodyPair(dst, w.side, s)
+	} else {
+		dst = appendStringBody(dst, s, w.nested)
+	}
 	return w.quote(dst)
 }
 
 // key writes "k": (k is a constant that needs no escaping).
 func (w msgWriter) key(dst []byte, k string) []byte {
 	dst = w.quote(dst)
-	dst = append(dst, k...)
+	dst = w.raw(dst, k)
 	dst = w.quote(dst)
-	return append(dst, ':')
+	return w.raw(dst, ":")
 }
 
 // content writes a message's content: a string, null, or a tree of parts.
@@ -276,10 +344,16 @@ func (w msgWriter) content(dst []byte, c any) []byte {
 	case string:
 		return w.str(dst, x)
 	case nil:
-		return append(dst, "null"...)
+		return w.raw(dst, "null")
 	}
 	if !w.nested {
-		return appendAny(dst, c)
+		start := len(dst)
+		dst = appendAny(dst, c)
+		if w.side != nil {
+			// The nested form of JSON text is that text escaped once.
+			*w.side = appendStringBody(*w.side, unsafe.String(unsafe.SliceData(dst[start:]), len(dst)-start), false)
+		}
+		return dst
 	}
 	// A parts tree inside input/output (rare): its JSON text, escaped
 	// once (the text is already JSON, so one level is left to add).
@@ -294,66 +368,66 @@ func (w msgWriter) content(dst []byte, c any) []byte {
 }
 
 func (w msgWriter) messages(dst []byte, msgs []Message) []byte {
-	dst = append(dst, '[')
+	dst = w.raw(dst, "[")
 	for i := range msgs {
 		if i > 0 {
-			dst = append(dst, ',')
+			dst = w.raw(dst, ",")
 		}
 		dst = w.message(dst, &msgs[i])
 	}
-	return append(dst, ']')
+	return w.raw(dst, "]")
 }
 
 func (w msgWriter) message(dst []byte, m *Message) []byte {
-	dst = append(dst, '{')
+	dst = w.raw(dst, "{")
 	dst = w.key(dst, "role")
 	dst = w.str(dst, wireRole(m.Role))
-	dst = append(dst, ',')
+	dst = w.raw(dst, ",")
 	dst = w.key(dst, "content")
 	dst = w.content(dst, m.Content)
 	if m.Name != "" {
-		dst = append(dst, ',')
+		dst = w.raw(dst, ",")
 		dst = w.key(dst, "name")
 		dst = w.str(dst, m.Name)
 	}
 	if m.ToolCallID != "" {
-		dst = append(dst, ',')
+		dst = w.raw(dst, ",")
 		dst = w.key(dst, "tool_call_id")
 		dst = w.str(dst, m.ToolCallID)
 	}
 	if len(m.ToolCalls) > 0 {
-		dst = append(dst, ',')
+		dst = w.raw(dst, ",")
 		dst = w.key(dst, "tool_calls")
-		dst = append(dst, '[')
+		dst = w.raw(dst, "[")
 		for i, tc := range m.ToolCalls {
 			if i > 0 {
-				dst = append(dst, ',')
+				dst = w.raw(dst, ",")
 			}
-			dst = append(dst, '{')
+			dst = w.raw(dst, "{")
 			if tc.ID != "" {
 				dst = w.key(dst, "id")
 				dst = w.str(dst, tc.ID)
-				dst = append(dst, ',')
+				dst = w.raw(dst, ",")
 			}
 			dst = w.key(dst, "type")
 			dst = w.str(dst, "function")
-			dst = append(dst, ',')
+			dst = w.raw(dst, ",")
 			dst = w.key(dst, "function")
-			dst = append(dst, '{')
+			dst = w.raw(dst, "{")
 			dst = w.key(dst, "name")
 			dst = w.str(dst, tc.Name)
-			dst = append(dst, ',')
+			dst = w.raw(dst, ",")
 			dst = w.key(dst, "arguments")
 			if tc.Arguments == "" {
 				dst = w.str(dst, "{}")
 			} else {
 				dst = w.str(dst, tc.Arguments)
 			}
-			dst = append(dst, '}', '}')
+			dst = w.raw(dst, "}}")
 		}
-		dst = append(dst, ']')
+		dst = w.raw(dst, "]")
 	}
-	return append(dst, '}')
+	return w.raw(dst, "}")
 }
 
 // messagesJSONLen is len(appendMessages(nil, msgs)), computed without

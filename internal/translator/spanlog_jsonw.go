@@ -87,6 +87,48 @@ func appendStringBody(dst []byte, s string, nested bool) []byte {
 	return append(dst, s[start:]...)
 }
 
+// appendStringBodyPair is appendStringBody of s into dst and, nested, into
+// *side, in one pass over s.
+func appendStringBodyPair(dst []byte, side *[]byte, s string) []byte {
+	sd := *side
+	start, i := 0, 0
+	for i < len(s) {
+		i = skipPlain8(s, i)
+		if i >= len(s) {
+			break
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if needsEscape[c] {
+				dst = append(dst, s[start:i]...)
+				sd = append(sd, s[start:i]...)
+				n := len(dst)
+				dst = appendEscapedASCII(dst, c)
+				for _, b := range dst[n:] {
+					if b == '\\' || b == '"' {
+						sd = append(sd, '\\')
+					}
+					sd = append(sd, b)
+				}
+				start = i + 1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			sd = append(sd, s[start:i]...)
+			dst = append(dst, "\\ufffd"...)
+			sd = append(sd, "\\\\ufffd"...)
+			start = i + 1
+		}
+		i += size
+	}
+	*side = append(sd, s[start:]...)
+	return append(dst, s[start:]...)
+}
+
 // skipPlain8 returns the index of the first byte at or after i that is not
 // copied to JSON as it is (see special8), or the start of the last partial
 // word: it steps eight bytes at a time and lands on the special byte of a
