@@ -19,7 +19,7 @@ import (
 type spanView struct {
 	span      ptrace.Span
 	attrs     pcommon.Map
-	idx       map[string]attrRef
+	idx       attrIndex
 	keys      keyFilter
 	scopeName string
 	resource  pcommon.Map
@@ -92,7 +92,6 @@ type flatPrefixes struct {
 func newSpanView(opts *Options) *spanView {
 	return &spanView{
 		opts: opts,
-		idx:  make(map[string]attrRef, 64),
 	}
 }
 
@@ -111,9 +110,9 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	v.hasFlat = flatPrefixes{}
 	v.flatBuf, v.flatGroups = v.flatBuf[:0], v.flatGroups[:0]
 	v.llmInv, v.llmInvRead = nil, false
-	clear(v.idx)
 	v.keys = keyFilter{}
 	n := v.attrs.Len()
+	v.idx.reset(n)
 	if cap(v.consumed) < n {
 		v.consumed = make([]bool, n)
 	}
@@ -121,7 +120,7 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	clear(v.consumed)
 	pos := 0
 	v.attrs.Range(func(k string, val pcommon.Value) bool {
-		v.idx[k] = attrRef{val: val, pos: pos}
+		v.idx.put(k, val, pos)
 		v.keys.add(k)
 		pos++
 		v.notePrefix(k)
@@ -173,8 +172,7 @@ func (v *spanView) lookup(key string) (attrRef, bool) {
 	if !v.keys.mayHave(key) {
 		return attrRef{}, false
 	}
-	ref, ok := v.idx[key]
-	return ref, ok
+	return v.idx.get(key)
 }
 
 // keyFilter is a 256-bit set of (length, first byte, last byte) digests

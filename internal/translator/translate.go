@@ -108,7 +108,7 @@ func (t *Translator) putView(v *spanView) {
 	clear(v.resMeta.entries[:cap(v.resMeta.entries)])
 	v.resMeta = resourceMeta{entries: v.resMeta.entries[:0]}
 	clear(v.scopes)
-	clear(v.idx)
+	v.idx.release()
 	clear(v.meta[:cap(v.meta)])
 	v.meta = v.meta[:0]
 	// The flat buffers are emptied per span, not cleared: drop what they

@@ -1,0 +1,56 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"strconv"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// TestAttrIndex: the index answers like a map rebuilt per span, across
+// spans of very different sizes, duplicate keys and generation wrap-around.
+func TestAttrIndex(t *testing.T) {
+	var x attrIndex
+	if _, ok := x.get("never reset"); ok {
+		t.Fatal("an unused index found a key")
+	}
+	for round, n := range []int{3, 0, 500, 2, 40000, 7, 1} {
+		want := map[string]int{}
+		x.reset(n + 1)
+		for i := 0; i < n; i++ {
+			k := "k" + strconv.Itoa(i*7%max(n, 1))
+			x.put(k, pcommon.NewValueInt(int64(i)), i)
+			want[k] = i
+		}
+		// A duplicate key keeps the later value.
+		x.put("k0", pcommon.NewValueInt(-1), n)
+		want["k0"] = n
+		for k, pos := range want {
+			ref, ok := x.get(k)
+			if !ok || ref.pos != pos {
+				t.Fatalf("round %d: get(%q) = %d, %v, want %d", round, k, ref.pos, ok, pos)
+			}
+		}
+		// Keys of the previous spans are gone.
+		if _, ok := x.get("k" + strconv.Itoa(n+1)); ok && n > 0 {
+			t.Fatalf("round %d: a key of an earlier span was found", round)
+		}
+		if n == 40000 && len(x.slots) < 2*n {
+			t.Fatalf("table of %d slots for %d keys", len(x.slots), n)
+		}
+		if n == 7 && len(x.slots) > 1<<12 {
+			t.Fatalf("a small span after a huge one kept %d slots", len(x.slots))
+		}
+	}
+	// Generation wrap-around clears the table instead of matching stale slots.
+	x.reset(1)
+	x.put("stale", pcommon.NewValueStr("x"), 0)
+	x.gen = ^uint32(0)
+	x.reset(1)
+	if _, ok := x.get("stale"); ok {
+		t.Fatal("a stale slot matched after the generation wrapped")
+	}
+}
