@@ -116,9 +116,24 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 func (c *msgConv) fastCall(p *fastPart) ToolCall {
 	tc := ToolCall{ID: truncateRunes(p.id, 256), Name: truncateRunes(p.name, 256)}
 	if p.raw != "" {
-		tc.Arguments = c.argsText(c.fastValue(p.raw))
+		tc.Arguments = c.fastArgs(p.raw)
 	}
 	return tc
+}
+
+// fastArgs is argsText(fastValue(raw)) for arguments read by the fast
+// path: an object or array is transcoded straight to the text marshalAny
+// would write of its tree (metaTextWriter.canonicalJSON), without the
+// tree; strings and scalars take the general way.
+func (c *msgConv) fastArgs(raw string) string {
+	if ch := raw[0]; ch != '{' && ch != '[' {
+		return c.argsText(c.fastValue(raw))
+	}
+	b, ok := c.v.metaText.canonicalJSON(raw)
+	if !ok { // the reader validated raw: not expected
+		return c.argsText(c.fastValue(raw))
+	}
+	return c.v.capContent(c.v.arena.copyString(b))
 }
 
 // fastParts converts t when it is a list of parts of the fast shape (the

@@ -23,6 +23,7 @@ var fastSeeds = []string{
 	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":{"type":"text","value":"ok"}}]}]`,
 	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":null}]}]`,
 	`[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"f","arguments":"{\"x\":1}"}]}]`,
+	`[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"f","arguments":{"a":1,"a":"\u00e9\"x\ud800","b":{"z":[],"y":{}},"c":-0.0}}]}]`,
 	`[{"role":"assistant","parts":[{"type":"tool_call","name":"f","arguments":null}]}]`,
 	`[{"role":"user","content":"plain"},{"role":"assistant","content":[{"type":"text","text":"t"}]}]`,
 	`[{"role":"user","content":"{\"looks\":\"like json\"}"}]`,
