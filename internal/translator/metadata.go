@@ -328,33 +328,41 @@ func metadataValue(v *spanView, val pcommon.Value) any {
 
 // metaValue is metadataValue without the count: cut says whether the
 // value was cut to the limit. Trees are written as their JSON text
-// (jsonText) in the batch's arena; with redaction on they stay trees, as
-// the redactor works on their leaves.
+// (jsonText) in the batch's arena, and values are boxed from the view's
+// blocks; with redaction on, trees stay trees, as the redactor works on
+// their leaves.
 func (v *spanView) metaValue(val pcommon.Value) (mv any, cut bool) {
 	limit := v.opts.MaxMetadataValueBytes
 	if v.opts.Redactor != nil {
 		return metaTree(limit, val)
 	}
+	b := &v.boxes
 	switch val.Type() {
 	case pcommon.ValueTypeStr:
 		s := val.Str()
 		if looksLikeJSONContainer(s) && (limit <= 0 || len(s) <= limit) {
 			if text, ok := v.metaText.canonicalJSON(s); ok {
-				return jsonText(v.arena.copyString(text)), false
+				return b.text(jsonText(v.arena.copyString(text))), false
 			}
 		}
-		return capMetaString(s, limit)
+		if limit > 0 && len(s) > limit {
+			return b.str(truncateUTF8(s, limit) + TruncationMarker), true
+		}
+		if s == "" {
+			return s, false // boxing "" allocates nothing
+		}
+		return b.str(s), false
 	case pcommon.ValueTypeSlice, pcommon.ValueTypeMap:
 		text := v.metaText.valueJSON(val)
 		if limit > 0 && len(text) > limit {
-			return truncateUTF8(str(text), limit) + TruncationMarker, true
+			return b.str(truncateUTF8(str(text), limit) + TruncationMarker), true
 		}
-		return jsonText(v.arena.copyString(text)), false
+		return b.text(jsonText(v.arena.copyString(text))), false
 	case pcommon.ValueTypeInt:
-		return val.Int(), false
+		return b.int(val.Int()), false
 	case pcommon.ValueTypeDouble:
 		if f := val.Double(); !isBadFloat(f) {
-			return f, false
+			return b.float(f), false
 		}
 	case pcommon.ValueTypeBool:
 		return val.Bool(), false
@@ -362,6 +370,7 @@ func (v *spanView) metaValue(val pcommon.Value) (mv any, cut bool) {
 	return nil, false // bytes, NaN, ±Inf, empty
 }
 
+// capMetaString cuts a string metadata value to limit.
 func capMetaString(s string, limit int) (any, bool) {
 	if limit > 0 && len(s) > limit {
 		return truncateUTF8(s, limit) + TruncationMarker, true

@@ -106,7 +106,7 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 		}
 	} else if len(w.usage) > 0 {
 		w.out = appendUsageJSON(w.out[:0], w.usage)
-		v.setMeta("aggregated_usage", jsonText(v.arena.copyString(w.out)))
+		v.setMeta("aggregated_usage", v.boxes.text(jsonText(v.arena.copyString(w.out))))
 	}
 
 	oiMeta := jsonAttrMap(v, "metadata")

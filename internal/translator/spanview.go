@@ -43,8 +43,10 @@ type spanView struct {
 	resMeta resourceMeta
 	scope   *scopeMeta
 	scopes  map[scopeKey]*scopeMeta
-	// metaText is the reused scratch of metadata JSON text.
+	// metaText is the reused scratch of metadata JSON text; boxes hold
+	// the batch's boxed metadata values.
 	metaText metaTextWriter
+	boxes    metaBoxes
 	// metaSlab is where the batch's span logs' metadata slices are cut
 	// from (each with its exact capacity, so none can grow into the next).
 	metaSlab []MetadataEntry

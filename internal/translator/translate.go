@@ -108,6 +108,7 @@ func (t *Translator) putView(v *spanView) {
 	clear(v.resMeta.entries[:cap(v.resMeta.entries)])
 	v.resMeta = resourceMeta{entries: v.resMeta.entries[:0]}
 	clear(v.scopes)
+	v.boxes.release()
 	v.idx.release()
 	clear(v.meta[:cap(v.meta)])
 	v.meta = v.meta[:0]
