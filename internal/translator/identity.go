@@ -47,24 +47,27 @@ var (
 // readIdentifiers reads the span's own identifiers (§4); oiMeta is the
 // decoded OpenInference "metadata" JSON, consulted after the attributes.
 func readIdentifiers(v *spanView, oiMeta map[string]any) identifiers {
+	// Every spelling of an identifier is consumed, used or not (fallbacks
+	// included), so none reappears as leftover metadata: take reads and
+	// consumes in one pass.
 	id := identifiers{
-		customer:   v.firstString(customerKeys...),
-		email:      v.firstString(emailKeys...),
-		name:       v.firstString(nameKeys...),
-		thread:     v.firstString(threadKeys...),
-		traceGroup: v.firstString(traceGroupKeys...),
+		customer:   v.takeString(customerKeys...),
+		email:      v.takeString(emailKeys...),
+		name:       v.takeString(nameKeys...),
+		thread:     v.takeString(threadKeys...),
+		traceGroup: v.takeString(traceGroupKeys...),
 	}
 	if id.customer == "" && oiMeta != nil {
 		id.customer = mStr(oiMeta, "user_id", "customer_id", "customer_identifier")
 	}
-	if id.customer == "" {
-		id.customer = v.firstString(customerFallbackKeys...)
+	if fallback := v.takeString(customerFallbackKeys...); id.customer == "" {
+		id.customer = fallback
 	}
 	if id.thread == "" && oiMeta != nil {
 		id.thread = mStr(oiMeta, "thread_id", "session_id", "thread_identifier")
 	}
-	if id.thread == "" {
-		id.thread = v.firstString(threadFallbackKeys...)
+	if fallback := v.takeString(threadFallbackKeys...); id.thread == "" {
+		id.thread = fallback
 	}
 	// Respan stores at most 254 characters of a customer identifier.
 	id.customer = truncateRunes(id.customer, 254)
@@ -72,11 +75,6 @@ func readIdentifiers(v *spanView, oiMeta map[string]any) identifiers {
 	id.traceGroup = truncateRunes(id.traceGroup, 255)
 	id.email = truncateRunes(id.email, 255)
 	id.name = truncateRunes(id.name, 255)
-	// Every spelling of an identifier is consumed, used or not (fallbacks
-	// included), so none reappears as leftover metadata.
-	for _, keys := range [][]string{customerKeys, emailKeys, nameKeys, threadKeys, traceGroupKeys, customerFallbackKeys, threadFallbackKeys} {
-		v.consumeAll(keys...)
-	}
 	return id
 }
 

@@ -18,7 +18,7 @@ var modelKeys = []string{
 // decideModel returns the model (§4) and records the requested model in
 // metadata when a different one answered.
 func decideModel(v *spanView) string {
-	model := v.firstString(modelKeys...)
+	model := v.takeString(modelKeys...)
 	if model == "" {
 		model = modelFromJSONAttrs(v)
 	}
@@ -27,7 +27,6 @@ func decideModel(v *spanView) string {
 			model = valueString(val)
 		}
 	}
-	v.consumeAll(modelKeys...)
 	if req, ok := v.peek("gen_ai.request.model"); ok {
 		if r := valueString(req); r != "" && r != model {
 			v.setMeta("request_model", r)

@@ -22,14 +22,13 @@ type modelParams struct {
 
 func readFloatParam(v *spanView, keys []string, inv map[string]any, invKeys ...string) OptFloat {
 	var out OptFloat
-	v.first(keys, func(val pcommon.Value) bool {
+	v.take(keys, func(val pcommon.Value) bool {
 		f, ok := valueFloat(val)
 		if ok {
 			out = someFloat(f)
 		}
 		return ok
 	})
-	v.consumeAll(keys...)
 	for _, k := range invKeys {
 		if out.Set || inv == nil {
 			break

@@ -131,39 +131,62 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 }
 
 func (v *spanView) notePrefix(k string) {
-	switch {
-	case strings.HasPrefix(k, "gen_ai.prompt."):
-		v.hasFlat.genAIPrompt = true
-	case strings.HasPrefix(k, "gen_ai.completion."):
-		v.hasFlat.genAICompletion = true
-	case strings.HasPrefix(k, "llm.input_messages."):
-		v.hasFlat.oiInput = true
-	case strings.HasPrefix(k, "llm.output_messages."):
-		v.hasFlat.oiOutput = true
-	case strings.HasPrefix(k, "llm.prompts."):
-		v.hasFlat.oiPrompts = true
-	case strings.HasPrefix(k, "llm.choices."):
-		v.hasFlat.oiChoices = true
-	case strings.HasPrefix(k, "llm.tools."):
-		v.hasFlat.oiTools = true
-	case strings.HasPrefix(k, "embedding.embeddings."):
-		v.hasFlat.oiEmbeddings = true
-	case strings.HasPrefix(k, "retrieval.documents."):
-		v.hasFlat.oiDocuments = true
-	case strings.HasPrefix(k, "llm.request.functions."):
-		v.hasFlat.tlFunctions = true
-	case strings.HasPrefix(k, "respan.metadata."):
-		v.hasFlat.respanMeta = true
-	case strings.HasPrefix(k, "keywordsai.metadata."):
-		v.hasFlat.keywordsMeta = true
-	case strings.HasPrefix(k, "traceloop.association.properties."):
-		v.hasFlat.tlAssoc = true
-	case strings.HasPrefix(k, "ai.telemetry.metadata."):
-		v.hasFlat.aiTelemetryMeta = true
-	case strings.HasPrefix(k, "ai.settings.context."), strings.HasPrefix(k, "ai.settings.runtimeContext."):
-		v.hasFlat.aiSettingsCtx = true
-	case strings.HasPrefix(k, "langsmith.metadata."):
-		v.hasFlat.langsmithMeta = true
+	if len(k) < len("llm.tools.") {
+		return
+	}
+	// Most keys belong to no family: the first byte rules out all but a
+	// few prefixes.
+	switch k[0] {
+	case 'a':
+		switch {
+		case strings.HasPrefix(k, "ai.telemetry.metadata."):
+			v.hasFlat.aiTelemetryMeta = true
+		case strings.HasPrefix(k, "ai.settings.context."), strings.HasPrefix(k, "ai.settings.runtimeContext."):
+			v.hasFlat.aiSettingsCtx = true
+		}
+	case 'e':
+		if strings.HasPrefix(k, "embedding.embeddings.") {
+			v.hasFlat.oiEmbeddings = true
+		}
+	case 'g':
+		switch {
+		case strings.HasPrefix(k, "gen_ai.prompt."):
+			v.hasFlat.genAIPrompt = true
+		case strings.HasPrefix(k, "gen_ai.completion."):
+			v.hasFlat.genAICompletion = true
+		}
+	case 'k':
+		if strings.HasPrefix(k, "keywordsai.metadata.") {
+			v.hasFlat.keywordsMeta = true
+		}
+	case 'l':
+		switch {
+		case strings.HasPrefix(k, "llm.input_messages."):
+			v.hasFlat.oiInput = true
+		case strings.HasPrefix(k, "llm.output_messages."):
+			v.hasFlat.oiOutput = true
+		case strings.HasPrefix(k, "llm.prompts."):
+			v.hasFlat.oiPrompts = true
+		case strings.HasPrefix(k, "llm.choices."):
+			v.hasFlat.oiChoices = true
+		case strings.HasPrefix(k, "llm.tools."):
+			v.hasFlat.oiTools = true
+		case strings.HasPrefix(k, "llm.request.functions."):
+			v.hasFlat.tlFunctions = true
+		case strings.HasPrefix(k, "langsmith.metadata."):
+			v.hasFlat.langsmithMeta = true
+		}
+	case 'r':
+		switch {
+		case strings.HasPrefix(k, "retrieval.documents."):
+			v.hasFlat.oiDocuments = true
+		case strings.HasPrefix(k, "respan.metadata."):
+			v.hasFlat.respanMeta = true
+		}
+	case 't':
+		if strings.HasPrefix(k, "traceloop.association.properties.") {
+			v.hasFlat.tlAssoc = true
+		}
 	}
 }
 
@@ -259,6 +282,31 @@ func (v *spanView) first(keys []string, accept func(pcommon.Value) bool) (pcommo
 		}
 	}
 	return pcommon.Value{}, false
+}
+
+// take is first followed by consumeAll(keys...) in one pass over keys:
+// the first present value accept takes, every present key consumed.
+func (v *spanView) take(keys []string, accept func(pcommon.Value) bool) (pcommon.Value, bool) {
+	var found pcommon.Value
+	ok := false
+	for _, k := range keys {
+		ref, present := v.lookup(k)
+		if !present {
+			continue
+		}
+		v.consumed[ref.pos] = true
+		if !ok && (accept == nil || accept(ref.val)) {
+			found, ok = ref.val, true
+		}
+	}
+	return found, ok
+}
+
+// takeString is firstString followed by consumeAll(keys...), in one pass.
+func (v *spanView) takeString(keys ...string) string {
+	s := ""
+	v.take(keys, func(val pcommon.Value) bool { s = valueString(val); return s != "" })
+	return s
 }
 
 // firstString is first for string fields: the trimmed string of the first

@@ -97,14 +97,13 @@ var (
 // are consumed so none reappears as leftover metadata.
 func firstCount(v *spanView, keys []string) OptInt {
 	var out OptInt
-	v.first(keys, func(val pcommon.Value) bool {
+	v.take(keys, func(val pcommon.Value) bool {
 		n, ok := valueCount(val)
 		if ok {
 			out = someInt(n)
 		}
 		return ok
 	})
-	v.consumeAll(keys...)
 	return out
 }
 
