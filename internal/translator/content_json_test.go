@@ -6,6 +6,7 @@ package translator
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -129,6 +130,7 @@ func FuzzContentStreams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkContentText(t, s)
 		checkMessagesFromValue(t, s)
+		checkDocuments(t, s)
 	})
 }
 
@@ -208,5 +210,74 @@ func TestDeferredContentMatchesText(t *testing.T) {
 		if deferred == 0 && limit > 64 {
 			t.Fatalf("cap %d: no span log deferred its messages", limit)
 		}
+	}
+}
+
+// docSpans are the retrieval-document attribute sets the text writer is
+// checked on for a string s: s in every field, documents out of order,
+// index spellings that meet ("01" and "1"), a field set twice, values of
+// every type.
+func docSpans(s string) []func(pcommon.Map) {
+	const p = "retrieval.documents."
+	return []func(pcommon.Map){
+		func(m pcommon.Map) {
+			m.PutStr(p+"1.document.content", s)
+			m.PutStr(p+"1.document.metadata", s)
+			m.PutStr(p+"0.document.id", s)
+			m.PutDouble(p+"0.document.score", 0.25)
+			m.PutStr(p+"0.document.metadata", `{"source":"kb/a.md","n":[1,2.50]}`)
+			m.PutStr(p+"0.document.content", "short")
+		},
+		func(m pcommon.Map) {
+			m.PutStr(p+"2.document.z", s)
+			m.PutInt(p+"2.document.a", -3)
+			m.PutBool(p+"2.other", true)
+			m.PutDouble(p+"2.document.nan", math.NaN())
+			m.PutEmptyBytes(p + "2.document.bytes").FromRaw([]byte(s))
+			m.PutEmptySlice(p + "2.document.list").AppendEmpty().SetStr(s)
+			m.PutEmptyMap(p+"2.document.metadata").PutStr("k", s)
+			m.PutEmptyMap(p+"2.document.content").PutInt("k", 1)
+			m.PutEmpty(p + "2.document.empty")
+			m.PutStr(p+"x.document.id", s)
+			m.PutStr(p+"3", s)
+			m.PutStr(p+"10001.document.id", s)
+		},
+		func(m pcommon.Map) {
+			m.PutStr(p+"01.document.content", s)
+			m.PutStr(p+"1.document.content", "second")
+		},
+		func(m pcommon.Map) {
+			m.PutStr(p+"0.id", s)
+			m.PutStr(p+"0.document.id", "two")
+		},
+	}
+}
+
+func checkDocuments(t *testing.T, s string) {
+	t.Helper()
+	if got, want := string(contentViews()[0].appendDecodedJSON(nil, s)), string(appendAny(nil, decodeMaybeJSON(s))); got != want {
+		t.Fatalf("appendDecodedJSON(%q) = %s, tree %s", s, got, want)
+	}
+	for i, fill := range docSpans(s) {
+		streamed, tree := contentViews(), contentViews()
+		for k := range streamed {
+			attrs := pcommon.NewMap()
+			fill(attrs)
+			span := ptrace.NewSpan()
+			attrs.CopyTo(span.Attributes())
+			streamed[k].reset(span, "s", pcommon.NewMap(), false)
+			tree[k].reset(span, "s", pcommon.NewMap(), false)
+			got := retrievalDocumentsText(streamed[k]) + viewState(streamed[k])
+			want := marshalAny(retrievalDocuments(tree[k])) + viewState(tree[k])
+			if got != want {
+				t.Fatalf("documents %d of %q, cap %d:\nstreamed: %s\ntree:     %s", i, s, streamed[k].opts.MaxContentBytes, got, want)
+			}
+		}
+	}
+}
+
+func TestRetrievalDocumentsMatchTree(t *testing.T) {
+	for _, s := range contentSeeds {
+		checkDocuments(t, s)
 	}
 }

@@ -263,8 +263,8 @@ func nonModelOutput(v *spanView, logType string) (contentField, bool) {
 		return messagesField(v, msgs[len(msgs)-1:], true), true
 	}
 	if v.hasFlat.oiDocuments {
-		if docs := retrievalDocuments(v); len(docs) > 0 {
-			return textField(v.capJSONText(marshalAny(docs))), true
+		if text := retrievalDocumentsText(v); text != "" {
+			return textField(v.capJSONText(text)), true
 		}
 	}
 	if s, ok := firstContent(v, "gen_ai.workflow.output"); ok {
@@ -341,7 +341,9 @@ func textBlocks(tree any) (string, bool) {
 }
 
 // retrievalDocuments rebuilds OpenInference retrieval.documents.N.document.*
-// into an array of {id, score, content, metadata} in index order.
+// into an array of {id, score, content, metadata} in index order. Output
+// is written by retrievalDocumentsText (retrieval.go); this tree form is
+// its fallback for duplicate fields and its reference in the tests.
 func retrievalDocuments(v *spanView) []any {
 	byIndex := map[int]map[string]any{}
 	v.forPrefix("retrieval.documents.", func(rest string, val pcommon.Value) {
