@@ -328,7 +328,18 @@ func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
 	for i := range nearest {
 		nearest[i], first[i] = -1, -1
 	}
-	open := map[usageKey][]int{} // model calls on the current root-to-span path, by usage
+	// The model calls on the current root-to-span path, by usage: a stack
+	// per usage threaded through below (open holds each top, below[i] the
+	// call under i), so a push or pop allocates nothing.
+	open := map[usageKey]int{}
+	below := make([]int, n)
+	push := func(k usageKey, i int) {
+		below[i] = -1
+		if on, ok := open[k]; ok {
+			below[i] = on
+		}
+		open[k] = i
+	}
 	type frame struct{ span, next int }
 	var stack []frame
 	for root := 0; root < n; root++ {
@@ -338,7 +349,7 @@ func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
 		stack = append(stack[:0], frame{span: root, next: start[root]})
 		if counts(root) {
 			k := usageKey{facts[root].usage.prompt, facts[root].usage.completion}
-			open[k] = append(open[k], root)
+			push(k, root)
 		}
 		for len(stack) > 0 {
 			top := &stack[len(stack)-1]
@@ -347,17 +358,21 @@ func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
 				top.next++
 				if counts(c) {
 					k := usageKey{facts[c].usage.prompt, facts[c].usage.completion}
-					if on := open[k]; len(on) > 0 {
-						nearest[c] = on[len(on)-1]
+					if on, ok := open[k]; ok {
+						nearest[c] = on
 					}
-					open[k] = append(open[k], c)
+					push(k, c)
 				}
 				stack = append(stack, frame{span: c, next: start[c]})
 				continue
 			}
 			if s := top.span; counts(s) {
 				k := usageKey{facts[s].usage.prompt, facts[s].usage.completion}
-				open[k] = open[k][:len(open[k])-1]
+				if below[s] < 0 {
+					delete(open, k)
+				} else {
+					open[k] = below[s]
+				}
 			}
 			stack = stack[:len(stack)-1]
 		}
