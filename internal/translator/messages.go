@@ -55,9 +55,13 @@ const (
 type msgConv struct {
 	v         *spanView
 	reasoning []string
-	finish    []any
-	n         int
-	full      bool
+	// The finish reasons: the first held apart, so that the usual single
+	// reason needs no slice (finish holds all of them once there are two).
+	firstFinish string
+	nFinish     int
+	finish      []any
+	n           int
+	full        bool
 }
 
 func newMsgConv(v *spanView) *msgConv { return &msgConv{v: v} }
@@ -71,21 +75,57 @@ func (c *msgConv) flushReasoning(key string) {
 	c.reasoning = nil
 }
 
-// flushFinish records the collected finish reasons in metadata.
+// flushFinish records the collected finish reasons in metadata (a list,
+// []any of strings).
 func (c *msgConv) flushFinish() {
-	if len(c.finish) == 0 {
+	switch c.nFinish {
+	case 0:
 		return
+	case 1:
+		c.v.setMeta("finish_reasons", singleFinish(c.firstFinish))
+	default:
+		c.v.setMeta("finish_reasons", c.finish)
 	}
-	c.v.setMeta("finish_reasons", c.finish)
-	c.finish = nil
+	c.firstFinish, c.nFinish, c.finish = "", 0, nil
 }
 
 func (c *msgConv) addFinish(x any) {
 	s := strings.TrimSpace(asString(x))
-	if s == "" || len(c.finish) >= 64 {
+	if s == "" || c.nFinish >= 64 {
 		return
 	}
-	c.finish = append(c.finish, truncateRunes(s, 64))
+	s = truncateRunes(s, 64)
+	switch c.nFinish {
+	case 0:
+		c.firstFinish = s
+	case 1:
+		c.finish = append(make([]any, 0, 4), c.firstFinish, s)
+	default:
+		c.finish = append(c.finish, s)
+	}
+	c.nFinish++
+}
+
+// commonFinish holds, for the finish reasons nearly every call reports,
+// the metadata value of that reason alone, built once: a list of one
+// string costs three allocations (the string and the slice each boxed in
+// an any, and the backing array). Metadata values are never modified in
+// place (redaction and shrinking replace them), so the value is shared.
+var commonFinish = func() map[string]any {
+	m := map[string]any{}
+	for _, s := range []string{"stop", "length", "tool_calls", "tool_call", "tool-calls", "tool_use",
+		"end_turn", "max_tokens", "content_filter", "function_call", "STOP", "MAX_TOKENS", "error", "other"} {
+		m[s] = []any{s}
+	}
+	return m
+}()
+
+// singleFinish is the metadata value of the single finish reason s.
+func singleFinish(s string) any {
+	if v, ok := commonFinish[s]; ok {
+		return v
+	}
+	return []any{s}
 }
 
 func (c *msgConv) addReasoning(s string) {
