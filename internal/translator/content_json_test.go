@@ -181,6 +181,20 @@ func TestMessagesFromValueMatchTree(t *testing.T) {
 
 func checkMessagesFromValue(t *testing.T, s string) {
 	t.Helper()
+	// The value readers that skip boxing a string give what the boxed
+	// general entry points give.
+	val := pcommon.NewValueStr(s)
+	unboxed, boxed := contentViews(), contentViews()
+	for i := range unboxed {
+		cu, cb := newMsgConv(unboxed[i]), newMsgConv(boxed[i])
+		got := string(appendMessages(nil, cu.fromValue(val, "user", 0))) +
+			string(appendMessages(nil, cu.systemInstructionsValue(val))) + viewState(unboxed[i])
+		want := string(appendMessages(nil, cb.fromAny(valueToAny(val), "user", 0))) +
+			string(appendMessages(nil, cb.systemInstructions(valueToAny(val)))) + viewState(boxed[i])
+		if got != want {
+			t.Fatalf("value readers of %q:\nunboxed: %s\nboxed:   %s", s, got, want)
+		}
+	}
 	for _, def := range []string{"user", "assistant"} {
 		if fast, general := readValueBoth(t, s, def); fast != general {
 			t.Fatalf("messages of %q (%s):\nfast:    %s\ngeneral: %s", s, def, fast, general)

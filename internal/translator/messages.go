@@ -324,25 +324,7 @@ func (c *msgConv) fromAny(raw any, def string, depth int) []Message {
 	case nil:
 		return nil
 	case string:
-		if isEmptyContent(x) {
-			return nil
-		}
-		// A top-level message list of the common shapes is read without
-		// building its tree (messages_fast.go).
-		if t := strings.TrimSpace(x); depth == 0 && t != "" && t[0] == '[' {
-			if out, ok := c.fastMessages(t, def, depth); ok {
-				return out
-			}
-		}
-		d, decoded := c.decodeContentString(x)
-		if decoded {
-			return c.fromAny(d, def, depth+1)
-		}
-		s, _ := d.(string)
-		if strings.TrimSpace(s) == "" {
-			return nil
-		}
-		return c.emit(nil, Message{Role: def, Content: c.v.capContent(s)})
+		return c.fromString(x, def, depth)
 	case []any:
 		return c.fromList(x, def, depth)
 	case map[string]any:
@@ -354,6 +336,39 @@ func (c *msgConv) fromAny(raw any, def string, depth int) []Message {
 		}
 		return c.emit(nil, Message{Role: def, Content: s})
 	}
+}
+
+// fromValue is fromAny(valueToAny(val), def, depth) without boxing a
+// string value into an any (an allocation per call).
+func (c *msgConv) fromValue(val pcommon.Value, def string, depth int) []Message {
+	if val.Type() == pcommon.ValueTypeStr {
+		return c.fromString(val.Str(), def, depth)
+	}
+	return c.fromAny(valueToAny(val), def, depth)
+}
+
+// fromString is fromAny for a string: a JSON message list or message
+// (decoded), else one message holding the text.
+func (c *msgConv) fromString(x, def string, depth int) []Message {
+	if depth > maxMsgDepth || c.full || isEmptyContent(x) {
+		return nil
+	}
+	// A top-level message list of the common shapes is read without
+	// building its tree (messages_fast.go).
+	if t := strings.TrimSpace(x); depth == 0 && t != "" && t[0] == '[' {
+		if out, ok := c.fastMessages(t, def, depth); ok {
+			return out
+		}
+	}
+	d, decoded := c.decodeContentString(x)
+	if decoded {
+		return c.fromAny(d, def, depth+1)
+	}
+	s, _ := d.(string)
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return c.emit(nil, Message{Role: def, Content: c.v.capContent(s)})
 }
 
 // partTypes are "type" values of content parts (semconv, OpenAI, Vercel,

@@ -26,11 +26,11 @@ func (c *msgConv) promptMessages() []Message {
 	v := c.v
 	var sys []Message
 	if val, ok := v.get(genai.SystemInstructions); ok {
-		sys = c.systemInstructions(valueToAny(val))
+		sys = c.systemInstructionsValue(val)
 	}
 	// [SC] gen_ai.input.messages.
 	if val, ok := v.get(genai.InputMessages); ok {
-		if msgs := c.fromAny(valueToAny(val), "user", 0); len(msgs) > 0 {
+		if msgs := c.fromValue(val, "user", 0); len(msgs) > 0 {
 			return withSystem(sys, msgs)
 		}
 	}
@@ -59,7 +59,7 @@ func (c *msgConv) promptMessages() []Message {
 	}
 	// [AI] ai.prompt.messages
 	if val, ok := v.get("ai.prompt.messages"); ok {
-		if msgs := c.fromAny(valueToAny(val), "user", 0); len(msgs) > 0 {
+		if msgs := c.fromValue(val, "user", 0); len(msgs) > 0 {
 			return msgs
 		}
 	}
@@ -101,13 +101,13 @@ func (c *msgConv) promptMessages() []Message {
 	}
 	// Cloudflare gen_ai.prompt_json.
 	if val, ok := v.get("gen_ai.prompt_json"); ok {
-		if msgs := c.fromAny(valueToAny(val), "user", 0); len(msgs) > 0 {
+		if msgs := c.fromValue(val, "user", 0); len(msgs) > 0 {
 			return msgs
 		}
 	}
 	// [AI] ai.prompt wrapper {system?, prompt?, messages?}.
 	if val, ok := v.get("ai.prompt"); ok {
-		if msgs := c.fromAny(valueToAny(val), "user", 0); len(msgs) > 0 {
+		if msgs := c.fromValue(val, "user", 0); len(msgs) > 0 {
 			return msgs
 		}
 	}
@@ -136,16 +136,8 @@ func (c *msgConv) promptMessages() []Message {
 // string, or a list of strings) to a system message.
 func (c *msgConv) systemInstructions(x any) []Message {
 	if s, ok := x.(string); ok {
-		if isEmptyContent(s) {
-			return nil
-		}
-		// A list of parts (the usual shape) is read without its tree; the
-		// general path reaches the parts at depth 2.
-		if t := strings.TrimSpace(s); t != "" && t[0] == '[' {
-			b := &msgBuilder{role: "system"}
-			if c.fastParts(b, t, 2) {
-				return c.finishMsg(nil, b)
-			}
+		if out, done := c.systemFast(s); done {
+			return out
 		}
 		if d, decoded := c.decodeContentString(s); decoded {
 			x = d
@@ -164,15 +156,42 @@ func (c *msgConv) systemInstructions(x any) []Message {
 	return c.finishMsg(nil, b)
 }
 
+// systemInstructionsValue is systemInstructions(valueToAny(val)), reading
+// the usual string value without boxing it into an any first.
+func (c *msgConv) systemInstructionsValue(val pcommon.Value) []Message {
+	if val.Type() == pcommon.ValueTypeStr {
+		if out, done := c.systemFast(val.Str()); done {
+			return out
+		}
+	}
+	return c.systemInstructions(valueToAny(val))
+}
+
+// systemFast is what systemInstructions does with a string before decoding
+// it: a placeholder is no message, and a list of parts (the usual shape) is
+// read without its tree (the general path reaches the parts at depth 2).
+// done is false when the string is left to the general path.
+func (c *msgConv) systemFast(s string) (out []Message, done bool) {
+	if isEmptyContent(s) {
+		return nil, true
+	}
+	if t := strings.TrimSpace(s); t != "" && t[0] == '[' {
+		b := &msgBuilder{role: "system"}
+		if c.fastParts(b, t, 2) {
+			return c.finishMsg(nil, b), true
+		}
+	}
+	return nil, false
+}
+
 // promptValue converts a gen_ai.prompt value: a JSON message list (or
 // LangSmith run inputs), else OpenLIT "role: content" lines, else one user
 // message.
 func (c *msgConv) promptValue(val pcommon.Value) []Message {
-	x := valueToAny(val)
-	s, isStr := x.(string)
-	if !isStr {
-		return c.fromAny(x, "user", 0)
+	if val.Type() != pcommon.ValueTypeStr {
+		return c.fromAny(valueToAny(val), "user", 0)
 	}
+	s := val.Str()
 	if isEmptyContent(s) {
 		return nil
 	}
@@ -191,11 +210,10 @@ func (c *msgConv) promptValue(val pcommon.Value) []Message {
 // completionValue converts a gen_ai.completion value: a JSON message list
 // or response, else one assistant message.
 func (c *msgConv) completionValue(val pcommon.Value) []Message {
-	x := valueToAny(val)
-	s, isStr := x.(string)
-	if !isStr {
-		return c.fromAny(x, "assistant", 0)
+	if val.Type() != pcommon.ValueTypeStr {
+		return c.fromAny(valueToAny(val), "assistant", 0)
 	}
+	s := val.Str()
 	if isEmptyContent(s) {
 		return nil
 	}
@@ -301,7 +319,7 @@ func extractCompletionMessages(v *spanView) []Message {
 func (c *msgConv) completionMessages() []Message {
 	v := c.v
 	if val, ok := v.get(genai.OutputMessages); ok {
-		if msgs := c.fromAny(valueToAny(val), "assistant", 0); len(msgs) > 0 {
+		if msgs := c.fromValue(val, "assistant", 0); len(msgs) > 0 {
 			return msgs
 		}
 	}
@@ -377,7 +395,7 @@ func (c *msgConv) completionMessages() []Message {
 		}
 	}
 	if val, ok := v.get("gen_ai.completion_json"); ok {
-		if msgs := c.fromAny(valueToAny(val), "assistant", 0); len(msgs) > 0 {
+		if msgs := c.fromValue(val, "assistant", 0); len(msgs) > 0 {
 			return msgs
 		}
 	}
@@ -407,29 +425,39 @@ func (c *msgConv) vercelCompletion() []Message {
 	b := &msgBuilder{role: "assistant"}
 	found := false
 	for _, p := range []string{"ai.response.", "ai.result."} {
+		// String values (the usual case) are read as strings: boxing one
+		// into an any for the general helpers costs an allocation.
 		if val, ok := v.get(p + "text"); ok {
-			if s := valueToAny(val); s != nil {
-				if str, isStr := s.(string); isStr && str != "" {
+			if val.Type() == pcommon.ValueTypeStr {
+				if str := val.Str(); str != "" {
 					b.addText(v.capContent(str))
-				} else if !isStr {
-					c.addContent(b, s, 1)
 				}
+				found = true
+			} else if s := valueToAny(val); s != nil {
+				c.addContent(b, s, 1)
 				found = true
 			}
 		} else if val, ok := v.get(p + "object"); ok {
-			if s := valueToAny(val); s != nil {
+			if val.Type() == pcommon.ValueTypeStr {
+				b.addText(v.capContent(val.Str()))
+				found = true
+			} else if s := valueToAny(val); s != nil {
 				b.addText(c.textOf(s))
 				found = true
 			}
 		}
 		if val, ok := v.get(p + "toolCalls"); ok {
-			c.addToolCallsValue(b, valueToAny(val), 1)
+			if val.Type() == pcommon.ValueTypeStr {
+				c.addToolCallsString(b, val.Str(), 1)
+			} else {
+				c.addToolCallsValue(b, valueToAny(val), 1)
+			}
 			found = true
 		}
 		if val, ok := v.get(p + "reasoningText"); ok {
-			c.addReasoning(c.textOf(valueToAny(val)))
+			c.addReasoning(c.textOfValue(val))
 		} else if val, ok := v.get(p + "reasoning"); ok {
-			c.addReasoning(c.textOf(valueToAny(val)))
+			c.addReasoning(c.textOfValue(val))
 		}
 		if found {
 			if fr := v.str(p + "finishReason"); fr != "" {

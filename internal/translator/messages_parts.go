@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 // Content parts (§5.4): semconv parts, OpenAI / Vercel typed parts,
@@ -81,6 +83,28 @@ func (c *msgConv) addPart(b *msgBuilder, p any, depth int) {
 			b.addText(s)
 		}
 	}
+}
+
+// addToolCallsString is addToolCallsValue for a string: a JSON list of
+// tool calls (read without its tree when it has the fast shape) or call.
+func (c *msgConv) addToolCallsString(b *msgBuilder, t string, depth int) {
+	if depth > maxMsgDepth {
+		return
+	}
+	if tt := strings.TrimSpace(t); depth+1 <= maxMsgDepth && tt != "" && tt[0] == '[' && c.fastCalls(b, tt) {
+		return
+	}
+	if d, ok := c.decodeContentString(t); ok {
+		c.addToolCallsValue(b, d, depth+1)
+	}
+}
+
+// textOfValue is textOf(valueToAny(val)) without boxing a string value.
+func (c *msgConv) textOfValue(val pcommon.Value) string {
+	if val.Type() == pcommon.ValueTypeStr {
+		return c.v.capContent(val.Str())
+	}
+	return c.textOf(valueToAny(val))
 }
 
 // textOf returns a text-ish value as a string (non-strings as JSON).
@@ -341,12 +365,7 @@ func (c *msgConv) addToolCallsValue(b *msgBuilder, x any, depth int) {
 	}
 	switch t := x.(type) {
 	case string:
-		if tt := strings.TrimSpace(t); depth+1 <= maxMsgDepth && tt != "" && tt[0] == '[' && c.fastCalls(b, tt) {
-			return
-		}
-		if d, ok := c.decodeContentString(t); ok {
-			c.addToolCallsValue(b, d, depth+1)
-		}
+		c.addToolCallsString(b, t, depth)
 	case []any:
 		for _, e := range t {
 			if m, ok := e.(map[string]any); ok {
