@@ -204,8 +204,12 @@ func (p *jsonParser) appendTreeObject(dst []byte) []byte {
 		n++
 		dst = appendString(dst, members[i].key)
 		dst = append(dst, ':')
-		q := jsonParser{s: members[i].raw, arena: p.arena, scratch: p.scratch}
-		dst = q.appendTreeJSON(dst)
+		// The member's value is read by p itself, pointed at the raw text
+		// (a parser of its own would be moved to the heap).
+		text, at := p.s, p.i
+		p.s, p.i = members[i].raw, 0
+		dst = p.appendTreeJSON(dst)
+		p.s, p.i = text, at
 	}
 	return append(dst, '}')
 }
