@@ -104,6 +104,31 @@ var contentAttributes = map[string]bool{
 	"respan.metadata": true, "keywordsai.metadata": true,
 }
 
+// leftoverKey is what the leftover pass does with a known key: skip it
+// (ignored, content, or a rename under a content prefix) or send it
+// under another name.
+type leftoverKey struct {
+	skip   bool
+	rename string
+}
+
+// leftoverKeys merges metadataRenames, ignoredAttributes and
+// contentAttributes into one table: the leftover pass looks each
+// attribute up once instead of in three maps.
+var leftoverKeys = func() map[string]leftoverKey {
+	m := make(map[string]leftoverKey, len(metadataRenames)+len(ignoredAttributes)+len(contentAttributes))
+	for k, r := range metadataRenames {
+		m[k] = leftoverKey{skip: hasContentPrefix(k), rename: r}
+	}
+	for k := range ignoredAttributes {
+		m[k] = leftoverKey{skip: true}
+	}
+	for k := range contentAttributes {
+		m[k] = leftoverKey{skip: true}
+	}
+	return m
+}()
+
 // contentPrefixes are flattened content families (never metadata).
 var contentPrefixes = []string{
 	"gen_ai.prompt.", "gen_ai.completion.", "llm.input_messages.", "llm.output_messages.",
@@ -133,13 +158,7 @@ func applyMetadata(v *spanView, oiMeta map[string]any) {
 			}
 		})
 	}
-	for _, prefix := range []string{"ai.settings.context.", "ai.settings.runtimeContext.", "ai.settings."} {
-		v.forUnconsumedPrefix(prefix, func(rest string, val pcommon.Value) {
-			if rest != "" && !strings.Contains(rest, ".") {
-				v.setMeta(snakeCase(rest), metadataValue(v, val))
-			}
-		})
-	}
+	applySettingsMetadata(v)
 	for mk, mv := range oiMeta {
 		v.setMeta(mk, mv)
 	}
@@ -160,12 +179,14 @@ func applyMetadata(v *spanView, oiMeta map[string]any) {
 			if v.isConsumed(pos) {
 				return true
 			}
-			if ignoredAttributes[k] || contentAttributes[k] || hasContentPrefix(k) {
-				return true
-			}
 			name := k
-			if r, ok := metadataRenames[k]; ok {
-				name = r
+			if c, known := leftoverKeys[k]; known {
+				if c.skip {
+					return true
+				}
+				name = c.rename
+			} else if hasContentPrefix(k) {
+				return true
 			}
 			mv := metadataValue(v, val)
 			if s, isStr := mv.(string); isStr && (s == "" || s == "None") {
@@ -199,6 +220,52 @@ func applyMetadata(v *spanView, oiMeta map[string]any) {
 		v.setMeta(e.Key, e.Value)
 	}
 	v.truncated += v.resMeta.truncated
+}
+
+// settingsPrefixes are the AI SDK's setting families, in precedence order
+// (context, then runtime context, then the settings themselves).
+var settingsPrefixes = [...]string{"ai.settings.context.", "ai.settings.runtimeContext.", "ai.settings."}
+
+// settingAttr is an ai.settings.* attribute: its family and name.
+type settingAttr struct {
+	family int
+	rest   string
+	val    pcommon.Value
+}
+
+// applySettingsMetadata copies the AI SDK's one-level settings into
+// metadata: each family's attributes in order, the families in precedence
+// order. One pass over the attributes collects all three, consuming them,
+// on the spans that have any.
+func applySettingsMetadata(v *spanView) {
+	if !v.hasFlat.aiSettingsAny {
+		return
+	}
+	found := v.metaSettings[:0]
+	pos := -1
+	v.attrs.Range(func(k string, val pcommon.Value) bool {
+		pos++
+		if !strings.HasPrefix(k, "ai.settings.") || v.isConsumed(pos) {
+			return true
+		}
+		v.markPos(pos)
+		for f, prefix := range settingsPrefixes {
+			if strings.HasPrefix(k, prefix) {
+				found = append(found, settingAttr{f, k[len(prefix):], val})
+				break
+			}
+		}
+		return true
+	})
+	for f := range settingsPrefixes {
+		for _, a := range found {
+			if a.family == f && a.rest != "" && !strings.Contains(a.rest, ".") {
+				v.setMeta(snakeCase(a.rest), metadataValue(v, a.val))
+			}
+		}
+	}
+	clear(found)
+	v.metaSettings = found[:0]
 }
 
 // spanKindMeta is the metadata value of each span kind, boxed once.

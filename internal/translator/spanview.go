@@ -57,8 +57,12 @@ type spanView struct {
 	// meta is the span's metadata in the order it was set (sortedMeta
 	// sorts it and keeps each key's first value): a reused slice, not a
 	// map, as most spans have a dozen keys.
-	meta      []MetadataEntry
-	truncated int
+	meta []MetadataEntry
+	// metaOrder is sortedMeta's reused buffer; metaSettings is
+	// applySettingsMetadata's.
+	metaOrder    []int32
+	metaSettings []settingAttr
+	truncated    int
 	// consumed marks, by attribute position, what the mapping used, so that
 	// it is not copied again as leftover metadata. A slice, not a map: it is
 	// written on every lookup.
@@ -87,7 +91,7 @@ type flatPrefixes struct {
 	tlFunctions                    bool // llm.request.functions.N.*
 	respanMeta, keywordsMeta       bool // respan.metadata.*, keywordsai.metadata.*
 	tlAssoc                        bool // traceloop.association.properties.*
-	aiTelemetryMeta, aiSettingsCtx bool // ai.telemetry.metadata.*, ai.settings.context.* / runtimeContext.*
+	aiTelemetryMeta, aiSettingsAny bool // ai.telemetry.metadata.*, ai.settings.*
 	langsmithMeta                  bool // langsmith.metadata.*
 }
 
@@ -141,8 +145,8 @@ func (v *spanView) notePrefix(k string) {
 		switch {
 		case strings.HasPrefix(k, "ai.telemetry.metadata."):
 			v.hasFlat.aiTelemetryMeta = true
-		case strings.HasPrefix(k, "ai.settings.context."), strings.HasPrefix(k, "ai.settings.runtimeContext."):
-			v.hasFlat.aiSettingsCtx = true
+		case strings.HasPrefix(k, "ai.settings."):
+			v.hasFlat.aiSettingsAny = true
 		}
 	case 'e':
 		if strings.HasPrefix(k, "embedding.embeddings.") {
@@ -395,13 +399,41 @@ func (v *spanView) sortedMeta() []MetadataEntry {
 		v.metaSlab = make([]MetadataEntry, 0, max(n, 1024))
 	}
 	start := len(v.metaSlab)
-	out := append(v.metaSlab[start:start], v.meta...)
-	// Stable: of equal keys the first set stays first.
-	slices.SortStableFunc(out, func(a, b MetadataEntry) int { return strings.Compare(a.Key, b.Key) })
-	out = slices.CompactFunc(out, func(a, b MetadataEntry) bool { return a.Key == b.Key })
+	var out []MetadataEntry
+	out, v.metaOrder = appendFirstByKey(v.metaSlab[start:start], v.meta, v.metaOrder)
 	v.metaSlab = v.metaSlab[:start+len(out)]
-	v.meta = v.meta[:0]
+	v.meta = v.meta[:0] // putView clears what it still holds
 	return out[:len(out):len(out)]
+}
+
+// appendFirstByKey appends es to dst sorted by key, stably, keeping the
+// first entry of each key. It sorts positions in order (a reused buffer,
+// returned) rather than the entries, so that each entry is copied once:
+// moving entries, which hold pointers, costs write barriers. A span has a
+// dozen or two entries: they are sorted by insertion, above that by
+// slices.SortStableFunc.
+func appendFirstByKey(dst, es []MetadataEntry, order []int32) ([]MetadataEntry, []int32) {
+	order = order[:0]
+	for i := range es {
+		order = append(order, int32(i))
+	}
+	if len(es) > 32 {
+		slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(es[a].Key, es[b].Key) })
+	} else {
+		for i := 1; i < len(order); i++ {
+			o, j := order[i], i
+			for ; j > 0 && es[order[j-1]].Key > es[o].Key; j-- {
+				order[j] = order[j-1]
+			}
+			order[j] = o
+		}
+	}
+	for k, i := range order {
+		if k == 0 || es[i].Key != es[order[k-1]].Key {
+			dst = append(dst, es[i])
+		}
+	}
+	return dst, order
 }
 
 // setMeta sets a metadata key (first writer wins, so more specific mappings
