@@ -45,7 +45,7 @@ func packSpanLogsSized(logs []*translator.SpanLog, maxBytes, avgSpanBytes int) p
 			// 10% slack so that a typical batch needs no growth at all.
 			want = remaining*avgSpanBytes + remaining*avgSpanBytes/10 + arrayOverhead
 		}
-		return make([]byte, 0, max(min(maxBytes, want), 1024))
+		return getBody(max(min(maxBytes, want), 1024))
 	}
 	flush := func() {
 		if len(cur.logs) > 0 {

@@ -10,7 +10,6 @@
 package delivery // import "github.com/respanai/respanexporter/internal/delivery"
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -171,14 +170,18 @@ func (s *Sender) Send(ctx context.Context, logs []*translator.SpanLog) Report {
 		if st.abort != nil {
 			st.Rejected += len(c.logs)
 			st.fail(st.abort, len(c.logs))
+			putBody(c.body)
 			continue
 		}
-		left, x := s.deliver(ctx, st, c.logs, c.body)
-		c.body = nil // let the encoding go as soon as it is sent
+		body := newRequestBody(c.body, true)
+		c.body = nil // the request body owns the encoding now
+		left, x := s.deliver(ctx, st, c.logs, body)
+		body.release()
 		if x.Outcome == OutcomeRetryable {
 			st.Unsent = left
 			for _, rest := range packed.chunks[i+1:] {
 				st.Unsent = append(st.Unsent, rest.logs...)
+				putBody(rest.body)
 			}
 			st.Retry = &x
 			break
@@ -208,9 +211,9 @@ func (s *Sender) noteBodySizes(p packResult) {
 // post sends one JSON array, classifies the response and tells the
 // observers. The Exchange's error is never a consumererror wrapper: the
 // exporter decides what the push reports.
-func (s *Sender) post(ctx context.Context, body []byte, spans int) Exchange {
+func (s *Sender) post(ctx context.Context, body *requestBody, spans int) Exchange {
 	x := s.exchange(ctx, body)
-	x.Spans, x.Bytes = spans, len(body)
+	x.Spans, x.Bytes = spans, len(body.buf)
 	if s.set.Observer != nil {
 		s.set.Observer.Observe(ctx, x)
 	}
@@ -220,12 +223,16 @@ func (s *Sender) post(ctx context.Context, body []byte, spans int) Exchange {
 	return x
 }
 
-func (s *Sender) exchange(ctx context.Context, body []byte) Exchange {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.set.URL, bytes.NewReader(body))
+func (s *Sender) exchange(ctx context.Context, body *requestBody) Exchange {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.set.URL, http.NoBody)
 	if err != nil {
 		// Only a malformed URL gets here, and Validate rejects those.
 		return Exchange{Outcome: OutcomePermanent, Err: fmt.Errorf("respan: building request: %w", s.set.Redactor.Err(err))}
 	}
+	// What NewRequest sets up for a *bytes.Reader, with readers that tell
+	// the body when the transport is done with them (bodypool.go).
+	req.Body, req.ContentLength = body.reader(), int64(len(body.buf))
+	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil }
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", s.set.UserAgent)
 	if s.set.Authorization != "" {
@@ -261,7 +268,7 @@ var errSpanTooLargeForServer = errors.New("respan: span rejected as too large (H
 // recorded in st. A retryable failure stops the push: deliver returns the
 // exchange and the span logs of this chunk that were not delivered, in
 // order.
-func (s *Sender) deliver(ctx context.Context, st *push, logs []*translator.SpanLog, body []byte) ([]*translator.SpanLog, Exchange) {
+func (s *Sender) deliver(ctx context.Context, st *push, logs []*translator.SpanLog, body *requestBody) ([]*translator.SpanLog, Exchange) {
 	res := s.post(ctx, body, len(logs))
 	switch res.Outcome {
 	case OutcomeSuccess:
@@ -285,7 +292,9 @@ func (s *Sender) deliver(ctx context.Context, st *push, logs []*translator.SpanL
 		mid := len(logs) / 2
 		halves := [][]*translator.SpanLog{logs[:mid], logs[mid:]}
 		for i, half := range halves {
-			unsent, hres := s.deliver(ctx, st, half, translator.EncodeArray(nil, half))
+			hbody := newRequestBody(translator.EncodeArray(nil, half), false)
+			unsent, hres := s.deliver(ctx, st, half, hbody)
+			hbody.release()
 			if hres.Outcome == OutcomeRetryable {
 				if i == 0 {
 					unsent = append(unsent, halves[1]...)
@@ -303,12 +312,14 @@ func (s *Sender) deliver(ctx context.Context, st *push, logs []*translator.SpanL
 		return nil, Exchange{Outcome: OutcomeSuccess}
 	}
 
-	limit := (len(body) - arrayOverhead) / 2
+	limit := (len(body.buf) - arrayOverhead) / 2
 	if limit >= MinRequestBytes {
 		cut := logs[0].Shrink(limit)
 		st.Shrunk = append(st.Shrunk, Shrunk{SpanID: logs[0].SpanID, Cut: cut})
 		if cut.Fits {
-			return s.deliver(ctx, st, logs, translator.EncodeArray(nil, logs))
+			sbody := newRequestBody(translator.EncodeArray(nil, logs), false)
+			defer sbody.release()
+			return s.deliver(ctx, st, logs, sbody)
 		}
 	}
 	st.TooLarge++
