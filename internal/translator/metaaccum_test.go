@@ -103,3 +103,56 @@ func TestLeftoverKeysMatchTables(t *testing.T) {
 		}
 	}
 }
+
+// TestScopeCacheBoundedAndRight: a batch of more distinct scopes than the
+// cache keeps still gives every span its own scope's metadata, and the
+// cache stays bounded.
+func TestScopeCacheBoundedAndRight(t *testing.T) {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	n := maxCachedScopes*2 + 3
+	for i := range n {
+		ss := rs.ScopeSpans().AppendEmpty()
+		ss.Scope().SetName("scope-" + strconv.Itoa(i%(maxCachedScopes+7)))
+		ss.Scope().SetVersion(strconv.Itoa(i % 3))
+		s := ss.Spans().AppendEmpty()
+		s.SetTraceID(pcommon.TraceID{1})
+		s.SetSpanID(pcommon.SpanID{byte(i), byte(i >> 8), 1})
+		s.SetName("s")
+	}
+	res := New(DefaultOptions()).Translate(td)
+	if len(res.Logs) != n {
+		t.Fatalf("%d logs", len(res.Logs))
+	}
+	for i, sl := range res.Logs {
+		name, _ := sl.MetadataValue("otel.scope.name")
+		ver, _ := sl.MetadataValue("otel.scope.version")
+		if name != "scope-"+strconv.Itoa(i%(maxCachedScopes+7)) || ver != strconv.Itoa(i%3) {
+			t.Fatalf("span %d: scope %v %v", i, name, ver)
+		}
+	}
+	v := newSpanView(&Options{})
+	for i := range n {
+		s := pcommon.NewInstrumentationScope()
+		s.SetName(strconv.Itoa(i))
+		v.scopeMetaFor(s)
+	}
+	if len(v.scopes) > maxCachedScopes {
+		t.Errorf("scope cache holds %d", len(v.scopes))
+	}
+}
+
+// TestReleaseMetaDropsGrownBuffers: a pooled view keeps ordinary buffers
+// and lets go of ones a hostile span grew.
+func TestReleaseMetaDropsGrownBuffers(t *testing.T) {
+	v := newSpanView(&Options{})
+	for i := range 10 * maxKeptEntries {
+		v.setMeta(strconv.Itoa(i), "x")
+	}
+	v.metaText.out = make([]byte, 0, 2*maxKeptBytes)
+	v.metaText.tmp = make([]byte, 0, 100)
+	v.releaseMeta()
+	if cap(v.meta) != 0 || cap(v.metaText.out) != 0 || cap(v.metaText.tmp) != 100 {
+		t.Errorf("kept meta %d, out %d, tmp %d", cap(v.meta), cap(v.metaText.out), cap(v.metaText.tmp))
+	}
+}

@@ -303,8 +303,54 @@ func (v *spanView) scopeMetaFor(scope pcommon.InstrumentationScope) *scopeMeta {
 	if v.scopes == nil {
 		v.scopes = make(map[scopeKey]*scopeMeta)
 	}
+	if len(v.scopes) >= maxCachedScopes {
+		clear(v.scopes) // a hostile batch of distinct scopes: start over
+	}
 	v.scopes[k] = sc
 	return sc
+}
+
+// maxCachedScopes bounds the batch's scope cache (applications have a
+// handful of instrumentation scopes).
+const maxCachedScopes = 256
+
+// releaseMeta drops what the view's metadata buffers hold of the batch
+// before the view waits in the pool, and the buffers a hostile span or
+// value grew beyond what ordinary ones use.
+func (v *spanView) releaseMeta() {
+	v.scope = nil
+	v.resMeta = resourceMeta{entries: reuseBuf(v.resMeta.entries)}
+	clear(v.scopes)
+	v.boxes.release()
+	v.meta = reuseBuf(v.meta)
+	v.metaOrder = reuseBuf(v.metaOrder)
+	v.metaSettings = reuseBuf(v.metaSettings)
+	v.metaText.release()
+}
+
+// maxKeptEntries and maxKeptBytes are the largest reused buffers a pooled
+// view keeps (in elements and bytes).
+const (
+	maxKeptEntries = 1 << 10
+	maxKeptBytes   = 64 << 10
+)
+
+// reuseBuf returns b emptied and cleared for the next batch, or nil when it
+// grew past maxKeptEntries.
+func reuseBuf[T any](b []T) []T {
+	if cap(b) > maxKeptEntries {
+		return nil
+	}
+	clear(b[:cap(b)])
+	return b[:0]
+}
+
+// reuseBytes is reuseBuf for byte scratch (which holds no references).
+func reuseBytes(b []byte) []byte {
+	if cap(b) > maxKeptBytes {
+		return nil
+	}
+	return b[:0]
 }
 
 // resourceMeta is the metadata a resource gives each of its spans,

@@ -40,6 +40,12 @@ type metaTextWriter struct {
 	usage []usageMember
 }
 
+// release readies the writer for the next batch (see releaseMeta).
+func (c *metaTextWriter) release() {
+	c.out, c.tmp, c.keys, c.str = reuseBytes(c.out), reuseBytes(c.tmp), reuseBytes(c.keys), reuseBytes(c.str)
+	c.mems, c.pairs, c.usage = reuseBuf(c.mems), reuseBuf(c.pairs), reuseBuf(c.usage)
+}
+
 // textMember is one member of an object being transcoded: its key and
 // where its value's canonical text is in out.
 type textMember struct {

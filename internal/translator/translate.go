@@ -104,14 +104,9 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 // maps stay for the next batch).
 func (t *Translator) putView(v *spanView) {
 	v.span, v.attrs, v.resource = ptrace.Span{}, pcommon.Map{}, pcommon.Map{}
-	v.scope, v.warnings = nil, nil
-	clear(v.resMeta.entries[:cap(v.resMeta.entries)])
-	v.resMeta = resourceMeta{entries: v.resMeta.entries[:0]}
-	clear(v.scopes)
-	v.boxes.release()
+	v.warnings = nil
+	v.releaseMeta()
 	v.idx.release()
-	clear(v.meta[:cap(v.meta)])
-	v.meta = v.meta[:0]
 	// The flat buffers are emptied per span, not cleared: drop what they
 	// still reference of the batch before the view waits in the pool.
 	clear(v.flatBuf[:cap(v.flatBuf)])
