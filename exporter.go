@@ -30,7 +30,10 @@ type respanExporter struct {
 	// withFact is TranslateWith: with the late-span memory (nil: none),
 	// batches are translated with the remembered facts of their traces'
 	// earlier spans, and what they establish is remembered.
-	withFact  func(ptrace.Traces, translator.PriorFacts) *translator.Result
+	withFact func(ptrace.Traces, translator.PriorFacts) *translator.Result
+	// release hands a pushed batch's span-log memory back to the
+	// translator (Translator.Release).
+	release   func(*translator.Result)
 	memory    atomic.Pointer[assembly.Memory]
 	settings  component.TelemetrySettings
 	logger    *zap.Logger
@@ -85,6 +88,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*respanExporter, error) {
 		url:       target,
 		translate: tr.Translate,
 		withFact:  tr.TranslateWith,
+		release:   tr.Release,
 		settings:  set.TelemetrySettings,
 		logger:    set.Logger,
 		telemetry: tel,
@@ -150,6 +154,11 @@ func (e *respanExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 	e.telemetry.recordTranslation(ctx, res)
 	if len(res.Logs) == 0 {
 		return nil
+	}
+	// Deferred: the error below is built from the report's unsent span
+	// logs first; nothing keeps a span log past the push.
+	if e.release != nil {
+		defer e.release(res)
 	}
 	rep := e.sender.Send(ctx, res.Logs)
 	e.telemetry.recordDrops(ctx, &rep)

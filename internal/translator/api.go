@@ -107,6 +107,9 @@ type Result struct {
 	// FromPrior (TranslateWith only) counts the span logs whose trace had
 	// prior facts.
 	FromPrior int
+
+	// batch is the memory the span logs live in, for Release.
+	batch *batchMemory
 }
 
 // SourceRef locates a span log's source span inside the translated
@@ -125,6 +128,8 @@ type Translator struct {
 	tools toolsCache
 	// views pools the per-batch working state (*spanView).
 	views sync.Pool
+	// batches pools the memory of released results (*batchMemory).
+	batches sync.Pool
 }
 
 // New returns a Translator for opts.

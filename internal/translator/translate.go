@@ -37,9 +37,9 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 
 	// One allocation for all span logs and facts of the batch.
 	total := td.SpanCount()
-	slab := make([]SpanLog, 0, total)
-	facts := make([]spanFacts, 0, total)
-	res.Logs = make([]*SpanLog, 0, total)
+	res.batch = t.batchMemory(total)
+	slab, facts := res.batch.slab[:0], res.batch.facts[:0]
+	res.Logs = res.batch.logs[:0]
 	v.tools = &t.tools
 	redact := newRedactState(t.opts.Redactor) // nil when redaction is off
 	rss := td.ResourceSpans()
@@ -97,6 +97,51 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 	}
 	res.Problems = problems(res)
 	return res
+}
+
+// batchMemory is the memory of one batch's span logs and facts: the
+// largest allocations of a translation (a SpanLog is ~850 bytes), reused
+// across batches through Release.
+type batchMemory struct {
+	slab  []SpanLog
+	facts []spanFacts
+	logs  []*SpanLog
+}
+
+// batchMemory returns memory for total span logs, a released batch's when
+// one is large enough.
+func (t *Translator) batchMemory(total int) *batchMemory {
+	if b, ok := t.batches.Get().(*batchMemory); ok {
+		if cap(b.slab) >= total {
+			return b
+		}
+		t.batches.Put(b) // for a larger batch later
+	}
+	return &batchMemory{
+		slab:  make([]SpanLog, 0, total),
+		facts: make([]spanFacts, 0, total),
+		logs:  make([]*SpanLog, 0, total),
+	}
+}
+
+// Release hands the memory of res's span logs back for the next batch.
+// Neither res.Logs nor any span log of it may be used afterwards (their
+// strings may: those are not reused). Calling it is optional: a result
+// never released is collected as usual.
+func (t *Translator) Release(res *Result) {
+	b := res.batch
+	if b == nil {
+		return
+	}
+	res.batch, res.Logs = nil, nil
+	// Cleared so that a pooled batch keeps nothing of this one alive.
+	clear(b.slab[:cap(b.slab)])
+	clear(b.facts[:cap(b.facts)])
+	clear(b.logs[:cap(b.logs)])
+	// Batches of a huge translation are not kept.
+	if cap(b.slab) <= 1<<16 {
+		t.batches.Put(b)
+	}
 }
 
 // putView returns a view to the pool, dropping its references to the
