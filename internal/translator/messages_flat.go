@@ -175,8 +175,12 @@ func flatAny(f flatFields, keys ...string) (any, bool) {
 // tlMessages rebuilds Traceloop/OpenLLMetry gen_ai.prompt.{i}.* /
 // gen_ai.completion.{i}.* messages (also LangSmith's .message.role/content).
 func (c *msgConv) tlMessages(prefix, def string) []Message {
+	groups := collectFlat(c.v, prefix)
 	var out []Message
-	for _, g := range collectFlat(c.v, prefix) {
+	if len(groups) > 0 {
+		out = make([]Message, 0, len(groups)) // one message per group, usually
+	}
+	for _, g := range groups {
 		if c.full {
 			break
 		}
@@ -230,8 +234,12 @@ func (c *msgConv) tlMessage(out []Message, f flatFields, def string) []Message {
 // oiMessages rebuilds OpenInference llm.input_messages.{i}.message.* /
 // llm.output_messages.{i}.message.* messages.
 func (c *msgConv) oiMessages(prefix, def string) []Message {
+	groups := collectFlat(c.v, prefix)
 	var out []Message
-	for _, g := range collectFlat(c.v, prefix) {
+	if len(groups) > 0 {
+		out = make([]Message, 0, len(groups)) // one message per group, usually
+	}
+	for _, g := range groups {
 		if c.full {
 			break
 		}
