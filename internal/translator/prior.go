@@ -101,8 +101,12 @@ func priorLinks(logs []*SpanLog, facts []spanFacts, prior PriorFacts) ([]*SpanLo
 }
 
 // factsOf converts the facts of the translated spans for the caller.
-func factsOf(logs []*SpanLog, facts []spanFacts) []SpanFact {
-	out := make([]SpanFact, len(facts))
+func factsOf(dst []SpanFact, logs []*SpanLog, facts []spanFacts) []SpanFact {
+	out := dst[:0]
+	if cap(out) < len(facts) {
+		out = make([]SpanFact, len(facts))
+	}
+	out = out[:len(facts)]
 	for i := range facts {
 		f := facts[i]
 		// Only the fields linking compares are kept: prompt and completion

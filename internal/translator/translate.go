@@ -87,7 +87,8 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 	if prior == nil {
 		t.linkBatch(res.Logs, facts)
 	} else {
-		res.Facts = factsOf(res.Logs, facts)
+		res.batch.pub = factsOf(res.batch.pub, res.Logs, facts)
+		res.Facts = res.batch.pub
 		logs, all, n := priorLinks(res.Logs, facts, prior)
 		res.FromPrior = n
 		t.linkBatch(logs, all)
@@ -106,6 +107,7 @@ type batchMemory struct {
 	slab  []SpanLog
 	facts []spanFacts
 	logs  []*SpanLog
+	pub   []SpanFact // Result.Facts (TranslateWith)
 }
 
 // batchMemory returns memory for total span logs, a released batch's when
@@ -125,19 +127,20 @@ func (t *Translator) batchMemory(total int) *batchMemory {
 }
 
 // Release hands the memory of res's span logs back for the next batch.
-// Neither res.Logs nor any span log of it may be used afterwards (their
-// strings may: those are not reused). Calling it is optional: a result
+// Neither res.Logs, res.Facts nor any span log of it may be used
+// afterwards (their strings may: those are not reused). Calling it is optional: a result
 // never released is collected as usual.
 func (t *Translator) Release(res *Result) {
 	b := res.batch
 	if b == nil {
 		return
 	}
-	res.batch, res.Logs = nil, nil
+	res.batch, res.Logs, res.Facts = nil, nil, nil
 	// Cleared so that a pooled batch keeps nothing of this one alive.
 	clear(b.slab[:cap(b.slab)])
 	clear(b.facts[:cap(b.facts)])
 	clear(b.logs[:cap(b.logs)])
+	clear(b.pub[:cap(b.pub)])
 	// Batches of a huge translation are not kept.
 	if cap(b.slab) <= 1<<16 {
 		t.batches.Put(b)
