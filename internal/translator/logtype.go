@@ -118,7 +118,7 @@ func openInferenceLogType(v *spanView) string {
 	if kind == "" {
 		return ""
 	}
-	v.setMeta("span_kind", kind)
+	v.setMeta("span_kind", v.boxes.str(kind))
 	switch kind {
 	case "LLM":
 		if v.hasFlat.oiPrompts && !v.hasFlat.oiInput {

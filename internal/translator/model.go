@@ -29,7 +29,7 @@ func decideModel(v *spanView) string {
 	}
 	if req, ok := v.peek("gen_ai.request.model"); ok {
 		if r := valueString(req); r != "" && r != model {
-			v.setMeta("request_model", r)
+			v.setMeta("request_model", v.boxes.str(r))
 		}
 	}
 	return truncateRunes(strings.TrimSpace(model), 255)
