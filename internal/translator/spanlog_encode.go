@@ -272,12 +272,17 @@ type encodeSides struct{ in, out []byte }
 
 var sidesPool = sync.Pool{New: func() any { return new(encodeSides) }}
 
+// maxPooledSide bounds the side buffers kept in sidesPool.
+const maxPooledSide = 4 << 20
+
 func (e *encodeSides) release() {
-	// Large contents would keep large buffers in the pool.
-	if cap(e.in) > 1<<20 {
+	// Buffers of contents up to the default max_content_bytes (1 MiB; the
+	// nested form a little more) stay: dropping them made every large
+	// message regrow its buffer by doubling. Rare larger ones go.
+	if cap(e.in) > maxPooledSide {
 		e.in = nil
 	}
-	if cap(e.out) > 1<<20 {
+	if cap(e.out) > maxPooledSide {
 		e.out = nil
 	}
 	sidesPool.Put(e)
