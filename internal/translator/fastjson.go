@@ -237,22 +237,30 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 		}
 		b = append(b, p.s[start:p.i]...)
 	}
+	b, ok := p.unescapeRest(b)
+	if !ok || !p.build {
+		return "", ok
+	}
+	if p.arena != nil {
+		*p.scratch = b
+		return p.arena.copyString(b), true
+	}
+	// b is this string's own buffer, never written again: no copy.
+	return str(b), true
+}
+
+// unescapeRest reads the rest of a string literal from p.i (inside it)
+// through its closing quote, appending the unescaped text to b when
+// p.build; false when the literal is invalid.
+func (p *jsonParser) unescapeRest(b []byte) ([]byte, bool) {
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		switch {
 		case c == '"':
 			p.i++
-			if !p.build {
-				return "", true
-			}
-			if p.arena != nil {
-				*p.scratch = b
-				return p.arena.copyString(b), true
-			}
-			// b is this string's own buffer, never written again: no copy.
-			return str(b), true
+			return b, true
 		case c < 0x20:
-			return "", false
+			return b, false
 		case c != '\\':
 			// A run of plain bytes up to the next quote, escape or
 			// control character is copied at once.
@@ -266,7 +274,7 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 		}
 		// Escape sequence.
 		if p.i+1 >= len(p.s) {
-			return "", false
+			return b, false
 		}
 		e := p.s[p.i+1]
 		p.i += 2
@@ -287,7 +295,7 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 		case 'u':
 			u, ok := p.hex4()
 			if !ok {
-				return "", false
+				return b, false
 			}
 			r = u
 			if utf16.IsSurrogate(r) {
@@ -304,18 +312,18 @@ func (p *jsonParser) strEscaped(start int) (string, bool) {
 							p.i = save
 						}
 					} else {
-						return "", false
+						return b, false
 					}
 				}
 			}
 		default:
-			return "", false
+			return b, false
 		}
 		if p.build {
 			b = utf8.AppendRune(b, r)
 		}
 	}
-	return "", false
+	return b, false
 }
 
 // skipPlain advances over bytes that stand for themselves in a JSON string

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -161,7 +159,7 @@ func (c *metaTextWriter) key(p *jsonParser, m *textMember) bool {
 	if body := p.s[start+1 : p.i-1]; len(s) != len(body) {
 		// str validated but did not unescape (p.build is false).
 		m.kOff = len(c.keys)
-		c.keys = appendUnescaped(c.keys, body)
+		c.keys = appendUnescaped(c.keys, p.s, start)
 		m.kEnd, m.escaped = len(c.keys), true
 		return true
 	}
@@ -176,7 +174,7 @@ func (c *metaTextWriter) stringValue(p *jsonParser) bool {
 		return false
 	}
 	if body := p.s[start+1 : p.i-1]; len(s) != len(body) {
-		c.str = appendUnescaped(c.str[:0], body)
+		c.str = appendUnescaped(c.str[:0], p.s, start)
 		s = str(c.str)
 	}
 	c.out = appendString(c.out, s)
@@ -210,58 +208,13 @@ func (c *metaTextWriter) sortMembers(start int, mems []textMember) {
 	c.tmp = t
 }
 
-// appendUnescaped appends the text of a JSON string literal's body that
-// jsonParser.str has validated, unescaped exactly as strEscaped does
-// (lone surrogates become U+FFFD).
-func appendUnescaped(dst []byte, body string) []byte {
-	for i := 0; i < len(body); {
-		if body[i] != '\\' {
-			j := strings.IndexByte(body[i:], '\\')
-			if j < 0 {
-				return append(dst, body[i:]...)
-			}
-			dst = append(dst, body[i:i+j]...)
-			i += j
-			continue
-		}
-		e := body[i+1]
-		i += 2
-		var r rune
-		switch e {
-		case 'b':
-			r = '\b'
-		case 'f':
-			r = '\f'
-		case 'n':
-			r = '\n'
-		case 'r':
-			r = '\r'
-		case 't':
-			r = '\t'
-		case 'u':
-			r = hexRune(body[i:])
-			i += 4
-			if utf16.IsSurrogate(r) {
-				lo := utf8.RuneError
-				if strings.HasPrefix(body[i:], `\u`) {
-					lo = utf16.DecodeRune(r, hexRune(body[i+2:]))
-				}
-				if r = lo; lo != utf8.RuneError {
-					i += 6
-				}
-			}
-		default: // '"', '\\', '/'
-			r = rune(e)
-		}
-		dst = utf8.AppendRune(dst, r)
-	}
+// appendUnescaped appends the unescaped text of the string literal at
+// start of s, which jsonParser.str has validated: the parser's own
+// unescaping, so both give the same text.
+func appendUnescaped(dst []byte, s string, start int) []byte {
+	q := jsonParser{s: s, i: start + 1, build: true}
+	dst, _ = q.unescapeRest(dst)
 	return dst
-}
-
-// hexRune reads the four hex digits jsonParser.hex4 validated.
-func hexRune(s string) rune {
-	n, _ := strconv.ParseUint(s[:4], 16, 32)
-	return rune(n)
 }
 
 // valueJSON writes the text marshalAny(valueToAny(v)) writes.

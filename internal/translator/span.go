@@ -111,8 +111,7 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 
 	oiMeta := jsonAttrMap(v, "metadata")
 	facts.ids = readIdentifiers(v, oiMeta)
-	facts.workflow = v.firstString("traceloop.workflow.name", "gen_ai.workflow.name")
-	v.consumeAll("traceloop.workflow.name", "gen_ai.workflow.name")
+	facts.workflow = v.takeString("traceloop.workflow.name", "gen_ai.workflow.name")
 	facts.marker = v.firstString(workflowMarkerKeys...)
 	sl.SpanPath = v.str("traceloop.entity.path")
 

@@ -58,12 +58,7 @@ func appendStringBody(dst []byte, s string, nested bool) []byte {
 				dst = append(dst, s[start:i]...)
 				if nested {
 					var e [6]byte
-					for _, b := range appendEscapedASCII(e[:0], c) {
-						if b == '\\' || b == '"' {
-							dst = append(dst, '\\')
-						}
-						dst = append(dst, b)
-					}
+					dst = appendEscapedAgain(dst, appendEscapedASCII(e[:0], c))
 				} else {
 					dst = appendEscapedASCII(dst, c)
 				}
@@ -76,15 +71,34 @@ func appendStringBody(dst []byte, s string, nested bool) []byte {
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			if nested {
-				dst = append(dst, "\\\\ufffd"...)
+				dst = append(dst, badByteNested...)
 			} else {
-				dst = append(dst, "\\ufffd"...)
+				dst = append(dst, badByte...)
 			}
 			start = i + 1
 		}
 		i += size
 	}
 	return append(dst, s[start:]...)
+}
+
+// badByte is what an invalid UTF-8 byte becomes inside a JSON string
+// literal (U+FFFD), badByteNested the same one level deeper.
+const (
+	badByte       = `\ufffd`
+	badByteNested = `\\ufffd`
+)
+
+// appendEscapedAgain appends esc, an escape sequence of a JSON string,
+// escaped once more (for a literal inside a literal).
+func appendEscapedAgain(dst, esc []byte) []byte {
+	for _, b := range esc {
+		if b == '\\' || b == '"' {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, b)
+	}
+	return dst
 }
 
 // appendStringBodyPair is appendStringBody of s into dst and, nested, into
@@ -104,12 +118,7 @@ func appendStringBodyPair(dst []byte, side *[]byte, s string) []byte {
 				sd = append(sd, s[start:i]...)
 				n := len(dst)
 				dst = appendEscapedASCII(dst, c)
-				for _, b := range dst[n:] {
-					if b == '\\' || b == '"' {
-						sd = append(sd, '\\')
-					}
-					sd = append(sd, b)
-				}
+				sd = appendEscapedAgain(sd, dst[n:])
 				start = i + 1
 			}
 			i++
@@ -119,8 +128,8 @@ func appendStringBodyPair(dst []byte, side *[]byte, s string) []byte {
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			sd = append(sd, s[start:i]...)
-			dst = append(dst, "\\ufffd"...)
-			sd = append(sd, "\\\\ufffd"...)
+			dst = append(dst, badByte...)
+			sd = append(sd, badByteNested...)
 			start = i + 1
 		}
 		i += size
