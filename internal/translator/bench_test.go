@@ -29,6 +29,7 @@ func BenchmarkTranslateEncode1000(b *testing.B) {
 	for b.Loop() {
 		res := tr.Translate(td)
 		dst = translator.EncodeArray(dst[:0], res.Logs)
+		tr.Release(res)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchSpans, "ns/span")
 }
