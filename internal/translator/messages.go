@@ -334,7 +334,7 @@ func (c *msgConv) fromAny(raw any, def string, depth int) []Message {
 		if s == "" {
 			return nil
 		}
-		return c.emit(nil, Message{Role: def, Content: s})
+		return c.emit(nil, Message{Role: def, Content: c.v.text(s)})
 	}
 }
 
@@ -368,7 +368,7 @@ func (c *msgConv) fromString(x, def string, depth int) []Message {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
-	return c.emit(nil, Message{Role: def, Content: c.v.capContent(s)})
+	return c.emit(nil, Message{Role: def, Content: c.v.text(c.v.capContent(s))})
 }
 
 // partTypes are "type" values of content parts (semconv, OpenAI, Vercel,
@@ -452,7 +452,7 @@ func (c *msgConv) fromList(xs []any, def string, depth int) []Message {
 		case nil:
 		default:
 			if s := asString(m); s != "" {
-				out = c.emit(out, Message{Role: def, Content: s})
+				out = c.emit(out, Message{Role: def, Content: c.v.text(s)})
 			}
 		}
 	}
@@ -666,7 +666,7 @@ func (b *msgBuilder) content(v *spanView) any {
 	case b.n == 0:
 		return nil
 	case b.n == 1 && b.texts == 1:
-		return b.first.text
+		return v.text(b.first.text)
 	case b.texts == b.n:
 		n := b.n - 1
 		for _, it := range b.items {
@@ -680,7 +680,7 @@ func (b *msgBuilder) content(v *spanView) any {
 				sb.WriteString(it.text)
 			}
 		})
-		return v.capContent(joined)
+		return v.text(v.capContent(joined))
 	}
 	items := b.all()
 	parts := make([]any, len(items))

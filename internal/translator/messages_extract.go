@@ -95,7 +95,7 @@ func (c *msgConv) promptMessages() []Message {
 	// [OI] llm.prompts.{i}.prompt.text (completions API).
 	if ps := oiPrompts(v); len(ps) > 0 {
 		for _, p := range ps {
-			msgs = c.emit(msgs, Message{Role: "user", Content: p})
+			msgs = c.emit(msgs, Message{Role: "user", Content: c.v.text(p)})
 		}
 		return msgs
 	}
@@ -199,12 +199,12 @@ func (c *msgConv) promptValue(val pcommon.Value) []Message {
 		if msgs := c.fromAny(d, "user", 0); len(msgs) > 0 {
 			return msgs
 		}
-		return c.emit(nil, Message{Role: "user", Content: c.v.capContent(s)})
+		return c.emit(nil, Message{Role: "user", Content: c.v.text(c.v.capContent(s))})
 	}
 	if msgs := c.roleLines(s); len(msgs) > 0 {
 		return msgs
 	}
-	return c.emit(nil, Message{Role: "user", Content: c.v.capContent(s)})
+	return c.emit(nil, Message{Role: "user", Content: c.v.text(c.v.capContent(s))})
 }
 
 // completionValue converts a gen_ai.completion value: a JSON message list
@@ -222,7 +222,7 @@ func (c *msgConv) completionValue(val pcommon.Value) []Message {
 			return msgs
 		}
 	}
-	return c.emit(nil, Message{Role: "assistant", Content: c.v.capContent(s)})
+	return c.emit(nil, Message{Role: "assistant", Content: c.v.text(c.v.capContent(s))})
 }
 
 // lineRoles are the roles OpenLIT writes at the start of a line.
@@ -388,7 +388,7 @@ func (c *msgConv) completionMessages() []Message {
 	}
 	if v.hasFlat.oiChoices {
 		for _, t := range flatTexts(v, "llm.choices.", "completion.text", "choice.text", "text") {
-			msgs = c.emit(msgs, Message{Role: "assistant", Content: t})
+			msgs = c.emit(msgs, Message{Role: "assistant", Content: c.v.text(t)})
 		}
 		if len(msgs) > 0 {
 			return msgs

@@ -448,7 +448,7 @@ func (c *msgConv) resultText(x any, depth int) string {
 }
 
 func (c *msgConv) toolResultMsg(id, name string, res any, depth int) Message {
-	m := Message{Role: "tool", ToolCallID: truncateRunes(id, 256), Content: c.resultText(res, depth+1)}
+	m := Message{Role: "tool", ToolCallID: truncateRunes(id, 256), Content: c.v.text(c.resultText(res, depth+1))}
 	if m.ToolCallID == "" {
 		m.Name = truncateRunes(name, 256)
 	}
