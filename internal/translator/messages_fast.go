@@ -103,13 +103,66 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 		case 'c':
 			b.toolCalls = append(b.toolCalls, c.fastCall(p))
 		case 'r':
-			var res any
-			if p.raw != "" {
-				res = c.fastValue(p.raw)
-			}
-			b.results = append(b.results, c.toolResultMsg(p.id, p.name, res, depth))
+			b.results = append(b.results, c.fastResult(p, depth))
 		}
 	}
+}
+
+// fastResult is toolResultMsg for a result read by the fast path. The
+// common result, an object or list that resultText would only marshal
+// back to text, is transcoded straight to that text (canonicalJSON)
+// without its tree; a {type, value} wrapper, a list of text/json blocks,
+// a string or a scalar takes the general way.
+func (c *msgConv) fastResult(p *fastPart, depth int) Message {
+	// resultText is called at depth+1 and gives "" beyond maxMsgDepth.
+	if depth+1 <= maxMsgDepth && marshalledAsIs(p.raw, &c.v.arena, &c.v.fast.scratch) {
+		if b, ok := c.v.metaText.canonicalJSON(p.raw); ok {
+			return c.toolResult(p.id, p.name, c.v.capContent(c.v.arena.copyString(b)))
+		}
+	}
+	var res any
+	if p.raw != "" {
+		res = c.fastValue(p.raw)
+	}
+	return c.toolResultMsg(p.id, p.name, res, depth)
+}
+
+// marshalledAsIs reports whether resultText turns the value raw holds
+// into marshalAny of its tree: an object without a "type" or "value" key
+// (a wrapper resultText unwraps), or a list that is empty or holds
+// something other than an object (only a list of objects can be the
+// text/json blocks it joins). It reads raw's top level only; raw has
+// been validated by the reader.
+func marshalledAsIs(raw string, arena *byteArena, scratch *[]byte) bool {
+	if raw == "" {
+		return false
+	}
+	p := jsonParser{s: raw, arena: arena, scratch: scratch}
+	switch raw[0] {
+	case '{':
+		// Stops, false, at a "type" or "value" key.
+		return p.members(func(key string) bool {
+			if key == "type" || key == "value" {
+				return false
+			}
+			_, ok := p.rawJSON()
+			return ok
+		})
+	case '[':
+		// Stops at the first element that is not an object.
+		n, plain := 0, false
+		ok := p.each('[', ']', func() bool {
+			n++
+			if p.peek() != '{' {
+				plain = true
+				return false
+			}
+			_, ok := p.rawJSON()
+			return ok
+		})
+		return plain || ok && n == 0
+	}
+	return false
 }
 
 // fastCall is toolCallFromMap for a call read by the fast path.

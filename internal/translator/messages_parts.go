@@ -448,7 +448,12 @@ func (c *msgConv) resultText(x any, depth int) string {
 }
 
 func (c *msgConv) toolResultMsg(id, name string, res any, depth int) Message {
-	m := Message{Role: "tool", ToolCallID: truncateRunes(id, 256), Content: c.v.text(c.resultText(res, depth+1))}
+	return c.toolResult(id, name, c.resultText(res, depth+1))
+}
+
+// toolResult is the tool message of a result whose text is known.
+func (c *msgConv) toolResult(id, name, text string) Message {
+	m := Message{Role: "tool", ToolCallID: truncateRunes(id, 256), Content: c.v.text(text)}
 	if m.ToolCallID == "" {
 		m.Name = truncateRunes(name, 256)
 	}
