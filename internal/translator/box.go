@@ -91,8 +91,3 @@ func (b *metaBoxes) numBox(typ unsafe.Pointer, bits uint64) any {
 // boxes belong to the batch's span logs, and what the blocks still hold
 // must not be kept alive by a pooled view.
 func (b *metaBoxes) release() { *b = metaBoxes{} }
-
-// text boxes a message's text content from the batch's blocks, as
-// metaBoxes.str does for metadata: a string put into Message.Content
-// would otherwise be an allocation of its own per message.
-func (v *spanView) text(s string) any { return v.boxes.str(s) }

@@ -60,7 +60,7 @@ func (c *msgConv) langfuseCompletion() []Message {
 		if isEmptyContent(x) {
 			return nil
 		}
-		msgs = c.emit(nil, Message{Role: "assistant", Content: v.text(v.capContent(x))})
+		msgs = c.emit(nil, Message{Role: "assistant", Content: v.cappedText(x)})
 	case []any:
 		msgs = c.fromList(x, "assistant", 0)
 	case map[string]any:

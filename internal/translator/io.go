@@ -173,14 +173,14 @@ func systemPromptMessage(v *spanView) *Message {
 			}
 		}
 		if len(parts) > 0 {
-			return &Message{Role: "system", Content: v.text(v.capContent(strings.Join(parts, "\n")))}
+			return &Message{Role: "system", Content: v.cappedText(strings.Join(parts, "\n"))}
 		}
 	}
 	if s := v.str("gen_ai.agent.system_prompt"); s != "" {
-		return &Message{Role: "system", Content: v.text(v.capContent(s))}
+		return &Message{Role: "system", Content: v.cappedText(s)}
 	}
 	if s := strandsSystemPrompt(v); s != "" {
-		return &Message{Role: "system", Content: v.text(v.capContent(s))}
+		return &Message{Role: "system", Content: v.cappedText(s)}
 	}
 	return nil
 }

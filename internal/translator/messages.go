@@ -368,7 +368,7 @@ func (c *msgConv) fromString(x, def string, depth int) []Message {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
-	return c.emit(nil, Message{Role: def, Content: c.v.text(c.v.capContent(s))})
+	return c.emit(nil, Message{Role: def, Content: c.v.cappedText(s)})
 }
 
 // partTypes are "type" values of content parts (semconv, OpenAI, Vercel,
@@ -680,7 +680,7 @@ func (b *msgBuilder) content(v *spanView) any {
 				sb.WriteString(it.text)
 			}
 		})
-		return v.text(v.capContent(joined))
+		return v.cappedText(joined)
 	}
 	items := b.all()
 	parts := make([]any, len(items))

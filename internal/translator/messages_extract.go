@@ -199,12 +199,12 @@ func (c *msgConv) promptValue(val pcommon.Value) []Message {
 		if msgs := c.fromAny(d, "user", 0); len(msgs) > 0 {
 			return msgs
 		}
-		return c.emit(nil, Message{Role: "user", Content: c.v.text(c.v.capContent(s))})
+		return c.emit(nil, Message{Role: "user", Content: c.v.cappedText(s)})
 	}
 	if msgs := c.roleLines(s); len(msgs) > 0 {
 		return msgs
 	}
-	return c.emit(nil, Message{Role: "user", Content: c.v.text(c.v.capContent(s))})
+	return c.emit(nil, Message{Role: "user", Content: c.v.cappedText(s)})
 }
 
 // completionValue converts a gen_ai.completion value: a JSON message list
@@ -222,7 +222,7 @@ func (c *msgConv) completionValue(val pcommon.Value) []Message {
 			return msgs
 		}
 	}
-	return c.emit(nil, Message{Role: "assistant", Content: c.v.text(c.v.capContent(s))})
+	return c.emit(nil, Message{Role: "assistant", Content: c.v.cappedText(s)})
 }
 
 // lineRoles are the roles OpenLIT writes at the start of a line.

@@ -471,6 +471,14 @@ func (v *spanView) capContent(s string) string {
 	return truncateUTF8(s, limit) + TruncationMarker
 }
 
+// text boxes a message's text content from the batch's blocks, as
+// metaBoxes.str does for metadata: a string put into Message.Content
+// would otherwise be an allocation of its own per message.
+func (v *spanView) text(s string) any { return v.boxes.str(s) }
+
+// cappedText is text of s cut to the content cap (capContent).
+func (v *spanView) cappedText(s string) any { return v.text(v.capContent(s)) }
+
 // truncateUTF8 returns the longest prefix of s of at most n bytes that does
 // not split a UTF-8 sequence.
 func truncateUTF8(s string, n int) string {
