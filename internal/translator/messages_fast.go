@@ -110,14 +110,17 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 
 // fastResult is toolResultMsg for a result read by the fast path. The
 // common result, an object or list that resultText would only marshal
-// back to text, is transcoded straight to that text (canonicalJSON)
-// without its tree; a {type, value} wrapper, a list of text/json blocks,
-// a string or a scalar takes the general way.
+// back to text, or a {type, value} wrapper whose value it would marshal,
+// is transcoded straight to that text (canonicalJSON) without its tree; a
+// text wrapper, a list of text/json blocks, a string or a scalar takes
+// the general way.
 func (c *msgConv) fastResult(p *fastPart, depth int) Message {
 	// resultText is called at depth+1 and gives "" beyond maxMsgDepth.
-	if depth+1 <= maxMsgDepth && marshalledAsIs(p.raw, &c.v.arena, &c.v.fast.scratch) {
-		if b, ok := c.v.metaText.canonicalJSON(p.raw); ok {
-			return c.toolResult(p.id, p.name, c.v.capContent(c.v.arena.copyString(b)))
+	if depth+1 <= maxMsgDepth {
+		if raw, ok := marshalledText(p.raw, &c.v.arena, &c.v.fast.scratch); ok {
+			if b, ok := c.v.metaText.canonicalJSON(raw); ok {
+				return c.toolResult(p.id, p.name, c.v.capContent(c.v.arena.copyString(b)))
+			}
 		}
 	}
 	var res any
@@ -127,27 +130,50 @@ func (c *msgConv) fastResult(p *fastPart, depth int) Message {
 	return c.toolResultMsg(p.id, p.name, res, depth)
 }
 
-// marshalledAsIs reports whether resultText turns the value raw holds
-// into marshalAny of its tree: an object without a "type" or "value" key
-// (a wrapper resultText unwraps), or a list that is empty or holds
-// something other than an object (only a list of objects can be the
-// text/json blocks it joins). It reads raw's top level only; raw has
-// been validated by the reader.
-func marshalledAsIs(raw string, arena *byteArena, scratch *[]byte) bool {
+// marshalledText returns the text of the value resultText marshals when
+// given the value raw holds, if all it does is marshal one: raw itself
+// for an object that is no {type, value} wrapper and for a list that is
+// empty or holds something other than an object (only a list of objects
+// can be the text/json blocks it joins); the wrapped value for a wrapper
+// whose type is not one resultText unwraps further (text, error-text,
+// content). Duplicate keys resolve as in a decoded tree: the last wins.
+// It reads raw's top level only; raw has been validated by the reader.
+func marshalledText(raw string, arena *byteArena, scratch *[]byte) (string, bool) {
 	if raw == "" {
-		return false
+		return "", false
 	}
 	p := jsonParser{s: raw, arena: arena, scratch: scratch}
 	switch raw[0] {
 	case '{':
-		// Stops, false, at a "type" or "value" key.
-		return p.members(func(key string) bool {
-			if key == "type" || key == "value" {
-				return false
+		var typ, val string
+		hasVal := false
+		ok := p.members(func(key string) bool {
+			text, ok := p.rawJSON()
+			switch key {
+			case "type":
+				typ = text
+			case "value":
+				val, hasVal = text, true
 			}
-			_, ok := p.rawJSON()
 			return ok
 		})
+		if !ok {
+			return "", false
+		}
+		// Only a string type with a value makes a wrapper.
+		if !hasVal || typ == "" || typ[0] != '"' {
+			return raw, true
+		}
+		tp := jsonParser{s: typ, arena: arena, scratch: scratch}
+		name, ok := tp.stringValue()
+		if !ok {
+			return "", false
+		}
+		switch name {
+		case "text", "error-text", "content":
+			return "", false
+		}
+		return val, true
 	case '[':
 		// Stops at the first element that is not an object.
 		n, plain := 0, false
@@ -160,9 +186,11 @@ func marshalledAsIs(raw string, arena *byteArena, scratch *[]byte) bool {
 			_, ok := p.rawJSON()
 			return ok
 		})
-		return plain || ok && n == 0
+		if plain || ok && n == 0 {
+			return raw, true
+		}
 	}
-	return false
+	return "", false
 }
 
 // fastCall is toolCallFromMap for a call read by the fast path.
