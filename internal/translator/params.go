@@ -20,7 +20,7 @@ type modelParams struct {
 	ttft                                                 OptFloat
 }
 
-func readFloatParam(v *spanView, keys []string, inv map[string]any, invKeys ...string) OptFloat {
+func readFloatParam(v *spanView, keys []string, inv *invocationParams, invKeys ...string) OptFloat {
 	var out OptFloat
 	v.take(keys, func(val pcommon.Value) bool {
 		f, ok := valueFloat(val)
@@ -30,27 +30,27 @@ func readFloatParam(v *spanView, keys []string, inv map[string]any, invKeys ...s
 		return ok
 	})
 	for _, k := range invKeys {
-		if out.Set || inv == nil {
+		if out.Set || !inv.set {
 			break
 		}
-		if f, ok := anyFloat(inv[k]); ok {
+		if f, ok := anyFloat(inv.get(k)); ok {
 			out = someFloat(f)
 		}
 	}
 	return out
 }
 
-func readParams(v *spanView, logType string, inv map[string]any, latency float64) modelParams {
+func readParams(v *spanView, inv *invocationParams, latency float64) modelParams {
 	p := modelParams{}
 	p.temperature = readFloatParam(v, []string{"gen_ai.request.temperature", "llm.temperature"}, inv, "temperature")
 	p.topP = readFloatParam(v, []string{"gen_ai.request.top_p", "llm.top_p"}, inv, "top_p")
 	p.frequencyPenalty = readFloatParam(v, []string{"gen_ai.request.frequency_penalty", "llm.frequency_penalty"}, inv, "frequency_penalty")
 	p.presencePenalty = readFloatParam(v, []string{"gen_ai.request.presence_penalty", "llm.presence_penalty"}, inv, "presence_penalty")
 	if !p.temperature.Set {
-		p.temperature = readFloatParam(v, []string{"ai.settings.temperature"}, nil)
+		p.temperature = readFloatParam(v, []string{"ai.settings.temperature"}, &invocationParams{})
 	}
 	if !p.topP.Set {
-		p.topP = readFloatParam(v, []string{"ai.settings.topP"}, nil)
+		p.topP = readFloatParam(v, []string{"ai.settings.topP"}, &invocationParams{})
 	}
 
 	// max_tokens: drop ≤ 0 (OpenLIT writes -1 for "unset").
@@ -62,10 +62,10 @@ func readParams(v *spanView, logType string, inv map[string]any, latency float64
 		}
 	}
 	for _, k := range []string{"max_tokens", "max_completion_tokens", "max_output_tokens"} {
-		if p.maxTokens.Set || inv == nil {
+		if p.maxTokens.Set || !inv.set {
 			break
 		}
-		if n, ok := anyInt(inv[k]); ok && n > 0 {
+		if n, ok := anyInt(inv.get(k)); ok && n > 0 {
 			p.maxTokens = someInt(n)
 		}
 	}
@@ -77,8 +77,8 @@ func readParams(v *spanView, logType string, inv map[string]any, latency float64
 			}
 		}
 	}
-	if !p.stream.Set && inv != nil {
-		if b, ok := anyBool(inv["stream"]); ok {
+	if !p.stream.Set && inv.set {
+		if b, ok := anyBool(inv.get("stream")); ok {
 			p.stream = someBool(b)
 		}
 	}
@@ -95,12 +95,96 @@ func readParams(v *spanView, logType string, inv map[string]any, latency float64
 			p.stop = stringList(structured(val))
 		}
 	}
-	if p.stop == nil && inv != nil {
-		p.stop = stringList(inv["stop"])
+	if p.stop == nil && inv.set {
+		p.stop = stringList(inv.get("stop"))
 	}
 
 	p.ttft = readTTFT(v, latency)
 	return p
+}
+
+// invocationParams are the members of an invocation-parameters object
+// (OpenInference's llm.invocation_parameters and
+// embedding.invocation_parameters, Langfuse's model parameters) that
+// readParams and extractToolChoice read, each as the decoded object would
+// hold it (nil when absent). Read from JSON text, only these members are
+// decoded: the object itself goes to metadata as its canonical text, so
+// no tree of the rest is built.
+type invocationParams struct {
+	set  bool // the attribute is an object
+	vals [len(invocationKeys)]any
+}
+
+var invocationKeys = [...]string{"temperature", "top_p", "frequency_penalty", "presence_penalty",
+	"max_tokens", "max_completion_tokens", "max_output_tokens", "stream", "stop", "tool_choice"}
+
+func invocationKeyIndex(key string) int {
+	for i, k := range invocationKeys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns member key, which must be one of invocationKeys.
+func (p *invocationParams) get(key string) any {
+	if i := invocationKeyIndex(key); i >= 0 {
+		return p.vals[i]
+	}
+	return nil
+}
+
+// invocationParamsOf picks the members of a decoded object (nil: none).
+func invocationParamsOf(m map[string]any) invocationParams {
+	out := invocationParams{set: m != nil}
+	for i, k := range invocationKeys {
+		out.vals[i] = m[k]
+	}
+	return out
+}
+
+// pickInvocationParams reads the members of the JSON object text s (valid:
+// the caller has transcoded it) that are invocationKeys, decoding only
+// those; a key given twice keeps its last value, as a decoded map would.
+func pickInvocationParams(s string) invocationParams {
+	out := invocationParams{}
+	p := jsonParser{s: s}
+	p.skipSpace()
+	out.set = p.members(func(key string) bool {
+		i := invocationKeyIndex(key)
+		if i < 0 {
+			_, ok := p.rawJSON()
+			return ok
+		}
+		p.build = true
+		x, ok := p.value()
+		p.build = false
+		out.vals[i] = x
+		return ok
+	})
+	return out
+}
+
+// invocation reads an invocation-parameters attribute: its members for
+// readParams, and what metadata's invocation_parameters holds of it (a
+// jsonText, or the tree when redaction needs one; nil when the attribute
+// is no object). An object sent as JSON text, the usual way, is written
+// as its canonical text without a tree.
+func (v *spanView) invocation(val pcommon.Value) (invocationParams, any) {
+	if val.Type() == pcommon.ValueTypeStr && v.opts.Redactor == nil && firstNonSpace(val.Str()) == '{' {
+		text, ok := v.metaText.canonicalJSON(val.Str())
+		if !ok {
+			return invocationParams{}, nil
+		}
+		meta := v.boxes.text(jsonText(v.arena.copyString(text)))
+		return pickInvocationParams(val.Str()), meta
+	}
+	m, _ := structured(val).(map[string]any)
+	if m == nil {
+		return invocationParams{}, nil
+	}
+	return invocationParamsOf(m), m
 }
 
 // readTTFT returns time to first token in seconds (§4): semconv and AI SDK

@@ -63,20 +63,22 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 		}
 	}
 
-	inv := jsonAttrMap(v, "llm.invocation_parameters")
+	var inv invocationParams
+	var invMeta any
+	if val, ok := v.get("llm.invocation_parameters"); ok {
+		inv, invMeta = v.invocation(val)
+	}
 	v.llmInv, v.llmInvRead = inv, true
-	if inv == nil {
-		inv = jsonAttrMap(v, "embedding.invocation_parameters")
-		if inv != nil {
-			v.setMeta("invocation_parameters", inv)
+	if !inv.set {
+		if val, ok := v.get("embedding.invocation_parameters"); ok {
+			inv, invMeta = v.invocation(val)
 		}
-	} else {
-		v.setMeta("invocation_parameters", inv)
 	}
-	if inv == nil {
-		inv = langfuseParams(v)
+	v.setMeta("invocation_parameters", invMeta)
+	if !inv.set {
+		inv = invocationParamsOf(langfuseParams(v))
 	}
-	params := readParams(v, logType, inv, latency)
+	params := readParams(v, &inv, latency)
 	if !params.ttft.Set {
 		params.ttft = langfuseTTFT(v, latency)
 	}
@@ -88,7 +90,7 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 	}
 	params.apply(v, sl, modelCall)
 
-	applyContent(v, sl, logType, inv)
+	applyContent(v, sl, logType)
 
 	u := readUsage(v)
 	normaliseAnthropicUsage(v, canonical, &u)
@@ -176,7 +178,7 @@ func applyTimes(v *spanView, sl *SpanLog) float64 {
 
 // applyContent fills messages, input and output (§4 rows prompt_messages,
 // completion_message, input, output) and the tool fields.
-func applyContent(v *spanView, sl *SpanLog, logType string, inv map[string]any) {
+func applyContent(v *spanView, sl *SpanLog, logType string) {
 	switch logType {
 	case "embedding":
 		if texts := extractEmbeddingInputs(v); len(texts) > 0 {

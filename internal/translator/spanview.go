@@ -73,9 +73,9 @@ type spanView struct {
 	// groups (messages_flat.go); emptied per span, their memory reused.
 	flatBuf    []flatField
 	flatGroups []flatGroup
-	// llmInv is llm.invocation_parameters decoded (nil when absent or not
-	// an object) once llmInvRead: several mappings read it.
-	llmInv     map[string]any
+	// llmInv holds the members of llm.invocation_parameters once
+	// llmInvRead: several mappings read it.
+	llmInv     invocationParams
 	llmInvRead bool
 }
 
@@ -115,7 +115,7 @@ func (v *spanView) reset(span ptrace.Span, scopeName string, resource pcommon.Ma
 	v.truncated = 0
 	v.hasFlat = flatPrefixes{}
 	v.flatBuf, v.flatGroups = v.flatBuf[:0], v.flatGroups[:0]
-	v.llmInv, v.llmInvRead = nil, false
+	v.llmInv, v.llmInvRead = invocationParams{}, false
 	v.keys = keyFilter{}
 	n := v.attrs.Len()
 	v.idx.reset(n)
@@ -231,16 +231,16 @@ type attrRef struct {
 	pos int
 }
 
-// llmInvocation returns llm.invocation_parameters as an object (nil when
-// absent or not one), decoded once per span.
-func (v *spanView) llmInvocation() map[string]any {
+// llmInvocation returns the members of llm.invocation_parameters (unset
+// when absent or no object), read once per span.
+func (v *spanView) llmInvocation() *invocationParams {
 	if !v.llmInvRead {
-		v.llmInv, v.llmInvRead = nil, true
+		v.llmInv, v.llmInvRead = invocationParams{}, true
 		if val, ok := v.peek("llm.invocation_parameters"); ok {
-			v.llmInv, _ = structured(val).(map[string]any)
+			v.llmInv, _ = v.invocation(val)
 		}
 	}
-	return v.llmInv
+	return &v.llmInv
 }
 
 // get returns the attribute and marks it consumed.

@@ -259,8 +259,8 @@ func extractToolChoice(v *spanView) any {
 			return tc
 		}
 	}
-	if m := v.llmInvocation(); m != nil {
-		if tc := normaliseToolChoice(m["tool_choice"]); tc != nil {
+	if m := v.llmInvocation(); m.set {
+		if tc := normaliseToolChoice(m.get("tool_choice")); tc != nil {
 			return tc
 		}
 	}
