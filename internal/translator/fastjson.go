@@ -45,6 +45,33 @@ func parseJSON(s string) (any, bool) {
 	return v, p.i == len(p.s)
 }
 
+// pickMembers decodes the members of the JSON object s whose keys are in
+// keys into vals (same index; nil when absent), as parseJSON would decode
+// them, and skips the rest without building anything: for mappings that
+// read a few members of an object whose remainder they never look at. A
+// key given twice keeps its last value, as in a decoded map. ok is false
+// exactly when parseJSON(s) fails or gives no object (vals are then
+// meaningless).
+func pickMembers(s string, keys []string, vals []any) bool {
+	p := jsonParser{s: s}
+	p.skipSpace()
+	ok := p.members(func(key string) bool {
+		for i, k := range keys {
+			if k == key {
+				p.build = true
+				x, ok := p.value()
+				p.build = false
+				vals[i] = x
+				return ok
+			}
+		}
+		_, ok := p.rawJSON()
+		return ok
+	})
+	p.skipSpace()
+	return ok && p.i == len(p.s)
+}
+
 // validJSON reports whether s is one JSON value, without allocating.
 func validJSON(s string) bool {
 	p := jsonParser{s: s}

@@ -44,9 +44,10 @@ var (
 	}
 )
 
-// readIdentifiers reads the span's own identifiers (§4); oiMeta is the
-// decoded OpenInference "metadata" JSON, consulted after the attributes.
-func readIdentifiers(v *spanView, oiMeta map[string]any) identifiers {
+// readIdentifiers reads the span's own identifiers (§4); oiMeta holds the
+// members of the OpenInference "metadata" object, consulted after the
+// attributes.
+func readIdentifiers(v *spanView, oiMeta []MetadataEntry) identifiers {
 	// Every spelling of an identifier is consumed, used or not (fallbacks
 	// included), so none reappears as leftover metadata: take reads and
 	// consumes in one pass.
@@ -57,14 +58,14 @@ func readIdentifiers(v *spanView, oiMeta map[string]any) identifiers {
 		thread:     v.takeString(threadKeys...),
 		traceGroup: v.takeString(traceGroupKeys...),
 	}
-	if id.customer == "" && oiMeta != nil {
-		id.customer = mStr(oiMeta, "user_id", "customer_id", "customer_identifier")
+	if id.customer == "" {
+		id.customer = entryStr(oiMeta, "user_id", "customer_id", "customer_identifier")
 	}
 	if fallback := v.takeString(customerFallbackKeys...); id.customer == "" {
 		id.customer = fallback
 	}
-	if id.thread == "" && oiMeta != nil {
-		id.thread = mStr(oiMeta, "thread_id", "session_id", "thread_identifier")
+	if id.thread == "" {
+		id.thread = entryStr(oiMeta, "thread_id", "session_id", "thread_identifier")
 	}
 	if fallback := v.takeString(threadFallbackKeys...); id.thread == "" {
 		id.thread = fallback
@@ -105,4 +106,19 @@ func (id identifiers) complete() bool {
 var workflowMarkerKeys = []string{
 	"traceloop.workflow.name", "gen_ai.workflow.name", "langfuse.trace.name", "gen_ai.agent.name",
 	"ai.telemetry.functionId", "traceloop.entity.name",
+}
+
+// entryStr is mStr over metadata entries with distinct keys.
+func entryStr(es []MetadataEntry, keys ...string) string {
+	for _, k := range keys {
+		for _, e := range es {
+			if e.Key == k {
+				if s := asString(e.Value); s != "" {
+					return s
+				}
+				break
+			}
+		}
+	}
+	return ""
 }

@@ -136,16 +136,100 @@ var contentPrefixes = []string{
 	"embedding.embeddings.", "retrieval.documents.", "gen_ai.aggregated_usage.",
 }
 
+// maxTextMembers is the most members objectMembers reads from an object's
+// text; a larger object is decoded (finding a key given twice among the
+// members read costs their number squared).
+const maxTextMembers = 64
+
+// objectMembers appends to dst the members of the JSON-object attribute
+// key (structured, or JSON text), as metadata entries: each value as a
+// decoded tree holds it, except that from text a nested object or list is
+// its canonical JSON text (jsonText), which metadata writes the same. A key
+// given twice keeps its last value. Nothing is appended when the attribute
+// is absent or no object; it is consumed either way. Read from text, no
+// tree is built; with redaction on, values stay trees (the redactor works
+// on their leaves).
+func (v *spanView) objectMembers(dst []MetadataEntry, key string) []MetadataEntry {
+	val, ok := v.get(key)
+	if !ok {
+		return dst
+	}
+	if val.Type() == pcommon.ValueTypeStr && v.opts.Redactor == nil && firstNonSpace(val.Str()) == '{' {
+		if out, ok := v.textMembers(dst, val.Str()); ok {
+			return out
+		}
+	}
+	m, _ := structured(val).(map[string]any)
+	for k, x := range m {
+		dst = append(dst, MetadataEntry{Key: k, Value: x})
+	}
+	return dst
+}
+
+// textMembers is objectMembers of JSON text; ok is false (and dst is
+// unchanged) when s is no valid object or has more than maxTextMembers
+// members.
+func (v *spanView) textMembers(dst []MetadataEntry, s string) ([]MetadataEntry, bool) {
+	start := len(dst)
+	p := jsonParser{s: s, arena: &v.arena, scratch: &v.fast.scratch}
+	p.skipSpace()
+	ok := p.members(func(key string) bool {
+		var x any
+		switch p.peek() {
+		case '{', '[':
+			raw, ok := p.rawJSON()
+			if !ok {
+				return false
+			}
+			text, ok := v.metaText.canonicalJSON(raw)
+			if !ok {
+				return false
+			}
+			x = v.boxes.text(jsonText(v.arena.copyString(text)))
+		case '"':
+			str, ok := p.stringValue()
+			if !ok {
+				return false
+			}
+			x = v.boxes.str(str)
+		default:
+			p.build = true
+			val, ok := p.value()
+			p.build = false
+			if !ok {
+				return false
+			}
+			x = val
+		}
+		for i := start; i < len(dst); i++ {
+			if dst[i].Key == key {
+				dst[i].Value = x
+				return true
+			}
+		}
+		if len(dst)-start == maxTextMembers {
+			return false
+		}
+		dst = append(dst, MetadataEntry{Key: key, Value: x})
+		return true
+	})
+	p.skipSpace()
+	if !ok || p.i != len(p.s) {
+		clear(dst[start:])
+		return dst[:start], false
+	}
+	return dst, true
+}
+
 // applyMetadata fills metadata from the resource, scope, renamed and
 // leftover attributes. It runs after every mapping so that consumed keys
 // are known.
-func applyMetadata(v *spanView, oiMeta map[string]any) {
+func applyMetadata(v *spanView, oiMeta []MetadataEntry) {
 	// Explicit metadata objects and families first: they are user intent.
 	for _, k := range []string{"respan.metadata", "keywordsai.metadata"} {
-		if m := jsonAttrMap(v, k); m != nil {
-			for mk, mv := range m {
-				v.setMeta(mk, mv)
-			}
+		v.members = v.objectMembers(v.members[:0], k)
+		for _, e := range v.members {
+			v.setMeta(e.Key, e.Value)
 		}
 	}
 	for _, f := range metadataPrefixes(v) {
@@ -159,8 +243,8 @@ func applyMetadata(v *spanView, oiMeta map[string]any) {
 		})
 	}
 	applySettingsMetadata(v)
-	for mk, mv := range oiMeta {
-		v.setMeta(mk, mv)
+	for _, e := range oiMeta {
+		v.setMeta(e.Key, e.Value)
 	}
 
 	// sdk = "openlit 1.33.8" when an SDK names itself on the span.
@@ -325,6 +409,7 @@ func (v *spanView) releaseMeta() {
 	v.meta = reuseBuf(v.meta)
 	v.metaOrder = reuseBuf(v.metaOrder)
 	v.metaSettings = reuseBuf(v.metaSettings)
+	v.members, v.oiMeta = reuseBuf(v.members), reuseBuf(v.oiMeta)
 	v.metaText.release()
 }
 

@@ -144,25 +144,14 @@ func invocationParamsOf(m map[string]any) invocationParams {
 	return out
 }
 
-// pickInvocationParams reads the members of the JSON object text s (valid:
-// the caller has transcoded it) that are invocationKeys, decoding only
-// those; a key given twice keeps its last value, as a decoded map would.
+// pickInvocationParams reads the members of the JSON object text s that
+// are invocationKeys (pickMembers); set is false when s is no object.
 func pickInvocationParams(s string) invocationParams {
 	out := invocationParams{}
-	p := jsonParser{s: s}
-	p.skipSpace()
-	out.set = p.members(func(key string) bool {
-		i := invocationKeyIndex(key)
-		if i < 0 {
-			_, ok := p.rawJSON()
-			return ok
-		}
-		p.build = true
-		x, ok := p.value()
-		p.build = false
-		out.vals[i] = x
-		return ok
-	})
+	out.set = pickMembers(s, invocationKeys[:], out.vals[:])
+	if !out.set {
+		out = invocationParams{}
+	}
 	return out
 }
 

@@ -4,6 +4,7 @@
 package translator
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -84,4 +85,110 @@ func FuzzInvocationParams(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkInvocation)
+}
+
+// toolChoiceSeeds are tool-choice texts of every convention and shape.
+var toolChoiceSeeds = []string{
+	`{"type":"auto"}`, `{"type":"NONE"}`, `{"type":"any"}`, `{"type":"required"}`,
+	`{"type":"tool","toolName":"weather"}`, `{"type":"tool","name":"weather"}`, `{"type":"tool","toolName":"","name":"n"}`,
+	`{"type":"function","function":{"name":"w"}}`, `{"function":{"name":""},"type":"auto"}`, `{"function":"f","type":"function","name":7}`,
+	`{"mode":"ANY"}`, `{"mode":{"type":"auto"}}`, `{"mode":null,"type":"x"}`, `{"type":"auto","type":"none"}`,
+	`{"t\u0079pe":"auto"}`, `{"type":true}`, `{"type":"auto"`, `{"type":"auto"} x`, ` {"type":"tool","toolName":"` + strings.Repeat("é", 300) + `"} `,
+	`"auto"`, `"{\"type\":\"auto\"}"`, `weather`, ``, `[{"type":"auto"}]`,
+}
+
+// toolChoiceAttr gives what normaliseToolChoice of the decoded attribute
+// gives.
+func checkToolChoice(t *testing.T, s string) {
+	t.Helper()
+	val := pcommon.NewValueStr(s)
+	got, want := toolChoiceAttr(val), normaliseToolChoice(structured(val))
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: tool choice %#v, want %#v", s, got, want)
+	}
+}
+
+func TestToolChoiceAttrMatchesTree(t *testing.T) {
+	for _, s := range toolChoiceSeeds {
+		checkToolChoice(t, s)
+	}
+}
+
+func FuzzToolChoiceAttr(f *testing.F) {
+	for _, s := range toolChoiceSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkToolChoice)
+}
+
+// objectSeeds are metadata objects sent as JSON text.
+var objectSeeds = []string{
+	`{"tenant":"acme","app_version":"2.4.1"}`,
+	`{"user_id":"u1","session_id":7,"n":1.50,"big":1e400,"t":true,"f":false,"z":null,"e":""}`,
+	`{"nested":{"b":[1,{"y":2,"x":1}],"a":"é"},"list":[],"o":{}}`,
+	`{"a":1,"a":"second","b":{"k":1},"b":[2]}`,
+	`{"k\u0065y":"v\"q\u00e9\ud800","":"empty key"}`,
+	`{"deep":` + strings.Repeat(`{"a":`, 62) + `1` + strings.Repeat("}", 62) + `}`,
+	`{"deep":` + strings.Repeat(`[`, 80) + strings.Repeat("]", 80) + `}`,
+	`{"a":1,}`, `{"a":1} x`, `{"a":}`, `{}`, ` { } `, `[1]`, `"{\"a\":1}"`, `plain`,
+	func() string { // more members than are read from text
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range maxTextMembers + 3 {
+			fmt.Fprintf(&b, `"k%d":%d,`, i%(maxTextMembers+1), i)
+		}
+		b.WriteString(`"last":"x"}`)
+		return b.String()
+	}(),
+}
+
+// checkObjectMembers: the members read from the text give the entries the
+// decoded object gives, value for value as metadata writes them.
+func checkObjectMembers(t *testing.T, s string) {
+	t.Helper()
+	written := func(x any) any {
+		switch y := x.(type) {
+		case jsonText:
+			return "text " + string(y)
+		case map[string]any, []any:
+			return "text " + marshalAny(y)
+		}
+		return x
+	}
+	asMap := func(es []MetadataEntry) map[string]any {
+		m := map[string]any{}
+		for _, e := range es {
+			if _, dup := m[e.Key]; dup {
+				t.Fatalf("%q: key %q given twice", s, e.Key)
+			}
+			m[e.Key] = written(e.Value)
+		}
+		return m
+	}
+	v := mtView(t, &Options{}, map[string]any{"metadata": s})
+	got := asMap(v.objectMembers(nil, "metadata"))
+	tree, _ := structured(pcommon.NewValueStr(s)).(map[string]any)
+	want := map[string]any{}
+	for k, x := range tree {
+		want[k] = written(x)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: members\n%#v\nwant\n%#v", s, got, want)
+	}
+	if !v.consumed[0] {
+		t.Fatalf("%q: the attribute was not consumed", s)
+	}
+}
+
+func TestObjectMembersMatchTree(t *testing.T) {
+	for _, s := range objectSeeds {
+		checkObjectMembers(t, s)
+	}
+}
+
+func FuzzObjectMembers(f *testing.F) {
+	for _, s := range objectSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkObjectMembers)
 }

@@ -111,7 +111,8 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 		v.setMeta("aggregated_usage", v.boxes.text(jsonText(v.arena.copyString(w.out))))
 	}
 
-	oiMeta := jsonAttrMap(v, "metadata")
+	v.oiMeta = v.objectMembers(v.oiMeta[:0], "metadata")
+	oiMeta := v.oiMeta
 	facts.ids = readIdentifiers(v, oiMeta)
 	facts.workflow = v.takeString("traceloop.workflow.name", "gen_ai.workflow.name")
 	facts.marker = v.firstString(workflowMarkerKeys...)

@@ -62,6 +62,10 @@ type spanView struct {
 	// applySettingsMetadata's.
 	metaOrder    []int32
 	metaSettings []settingAttr
+	// oiMeta holds the members of OpenInference's "metadata" object for
+	// the span; members those of the explicit metadata objects, one at a
+	// time (objectMembers).
+	oiMeta, members []MetadataEntry
 	truncated    int
 	// consumed marks, by attribute position, what the mapping used, so that
 	// it is not copied again as leftover metadata. A slice, not a map: it is

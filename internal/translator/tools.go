@@ -255,7 +255,7 @@ func toolDef(name string, desc, params any) map[string]any {
 // (→ Logfire request_data.tool_choice); nil when none.
 func extractToolChoice(v *spanView) any {
 	if val, ok := v.get("ai.prompt.toolChoice"); ok {
-		if tc := normaliseToolChoice(structured(val)); tc != nil {
+		if tc := toolChoiceAttr(val); tc != nil {
 			return tc
 		}
 	}
@@ -265,7 +265,7 @@ func extractToolChoice(v *spanView) any {
 		}
 	}
 	if val, ok := v.get("gen_ai.request.tool_choice"); ok {
-		if tc := normaliseToolChoice(structured(val)); tc != nil {
+		if tc := toolChoiceAttr(val); tc != nil {
 			return tc
 		}
 	}
@@ -299,25 +299,61 @@ func normaliseToolChoice(x any) any {
 		// A bare tool name.
 		return map[string]any{"type": "function", "function": map[string]any{"name": truncateRunes(strings.TrimSpace(t), 256)}}
 	case map[string]any:
-		typ := strings.ToLower(mStr(t, "type"))
-		if f, ok := t["function"].(map[string]any); ok {
-			if name := mStr(f, "name"); name != "" {
-				return map[string]any{"type": "function", "function": map[string]any{"name": truncateRunes(name, 256)}}
-			}
-		}
-		switch typ {
-		case "auto", "none", "required":
-			return typ
-		case "any":
-			return "required"
-		case "tool", "function":
-			if name := mStr(t, "toolName", "name"); name != "" {
-				return map[string]any{"type": "function", "function": map[string]any{"name": truncateRunes(name, 256)}}
-			}
-		}
-		if m, ok := mAny(t, "mode"); ok { // Gemini function_calling_config
-			return normaliseToolChoice(m)
-		}
+		return toolChoiceOf(func(k string) any { return t[k] })
 	}
 	return nil
+}
+
+// toolChoiceKeys are the members toolChoiceOf reads of an object.
+var toolChoiceKeys = [...]string{"type", "function", "toolName", "name", "mode"}
+
+// toolChoiceOf is normaliseToolChoice of an object, read through member
+// (nil for an absent key).
+func toolChoiceOf(member func(key string) any) any {
+	str := func(k string) string { return asString(member(k)) }
+	typ := strings.ToLower(str("type"))
+	if f, ok := member("function").(map[string]any); ok {
+		if name := mStr(f, "name"); name != "" {
+			return map[string]any{"type": "function", "function": map[string]any{"name": truncateRunes(name, 256)}}
+		}
+	}
+	switch typ {
+	case "auto", "none", "required":
+		return typ
+	case "any":
+		return "required"
+	case "tool", "function":
+		name := str("toolName")
+		if name == "" {
+			name = str("name")
+		}
+		if name != "" {
+			return map[string]any{"type": "function", "function": map[string]any{"name": truncateRunes(name, 256)}}
+		}
+	}
+	if m := member("mode"); m != nil { // Gemini function_calling_config
+		return normaliseToolChoice(m)
+	}
+	return nil
+}
+
+// toolChoiceAttr is normaliseToolChoice of an attribute. An object sent
+// as JSON text, the usual way, has only the members toolChoiceOf reads
+// decoded; invalid text is no tool choice, as its string would be.
+func toolChoiceAttr(val pcommon.Value) any {
+	if val.Type() != pcommon.ValueTypeStr || firstNonSpace(val.Str()) != '{' {
+		return normaliseToolChoice(structured(val))
+	}
+	var members [len(toolChoiceKeys)]any
+	if !pickMembers(val.Str(), toolChoiceKeys[:], members[:]) {
+		return nil
+	}
+	return toolChoiceOf(func(k string) any {
+		for i, key := range toolChoiceKeys {
+			if key == k {
+				return members[i]
+			}
+		}
+		return nil
+	})
 }
