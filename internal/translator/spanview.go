@@ -66,7 +66,7 @@ type spanView struct {
 	// the span; members those of the explicit metadata objects, one at a
 	// time (objectMembers).
 	oiMeta, members []MetadataEntry
-	truncated    int
+	truncated       int
 	// consumed marks, by attribute position, what the mapping used, so that
 	// it is not copied again as leftover metadata. A slice, not a map: it is
 	// written on every lookup.
