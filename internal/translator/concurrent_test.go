@@ -43,3 +43,29 @@ func TestTranslateConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestReleasedMemoryReused: the memory Release hands back (span logs,
+// metadata blocks, linking scratch) gives later batches the bytes a fresh
+// Translator gives them, and a result not released is untouched by the
+// batches translated after it.
+func TestReleasedMemoryReused(t *testing.T) {
+	const batches = 6
+	want := make([]string, batches)
+	for i := range want {
+		want[i] = string(translator.EncodeArray(nil, translator.New(translator.DefaultOptions()).Translate(benchdata.Traces(150+40*i, uint64(i+1))).Logs))
+	}
+	tr := translator.New(translator.DefaultOptions())
+	kept := tr.Translate(benchdata.Traces(150, 1)) // never released
+	for r := 0; r < 3; r++ {
+		for i := batches - 1; i >= 0; i-- { // larger batches first, then ones that fit their memory
+			res := tr.Translate(benchdata.Traces(150+40*i, uint64(i+1)))
+			if got := string(translator.EncodeArray(nil, res.Logs)); got != want[i] {
+				t.Fatalf("round %d: batch %d differs when translated in released memory", r, i)
+			}
+			tr.Release(res)
+		}
+	}
+	if got := string(translator.EncodeArray(nil, kept.Logs)); got != want[0] {
+		t.Fatal("a result that was not released changed while later batches were translated")
+	}
+}

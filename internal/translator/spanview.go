@@ -48,8 +48,10 @@ type spanView struct {
 	metaText metaTextWriter
 	boxes    metaBoxes
 	// metaSlab is where the batch's span logs' metadata slices are cut
-	// from (each with its exact capacity, so none can grow into the next).
+	// from (each with its exact capacity, so none can grow into the next):
+	// a block of the batch's memory (nil outside a translation).
 	metaSlab []MetadataEntry
+	batch    *batchMemory
 	// providerIDs maps canonical providers to Respan provider_id values.
 	providerIDs map[string]string
 
@@ -400,7 +402,11 @@ func (v *spanView) sortedMeta() []MetadataEntry {
 		return nil
 	}
 	if cap(v.metaSlab)-len(v.metaSlab) < n {
-		v.metaSlab = make([]MetadataEntry, 0, max(n, 1024))
+		if v.batch != nil {
+			v.metaSlab = v.batch.metaBlock(n)
+		} else {
+			v.metaSlab = make([]MetadataEntry, 0, max(n, metaBlockEntries))
+		}
 	}
 	start := len(v.metaSlab)
 	var out []MetadataEntry

@@ -38,6 +38,7 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 	// One allocation for all span logs and facts of the batch.
 	total := td.SpanCount()
 	res.batch = t.batchMemory(total)
+	v.batch, v.metaSlab = res.batch, nil
 	slab, facts := res.batch.slab[:0], res.batch.facts[:0]
 	res.Logs = res.batch.logs[:0]
 	v.tools = &t.tools
@@ -85,13 +86,13 @@ func (t *Translator) translate(td ptrace.Traces, prior PriorFacts) *Result {
 		}
 	}
 	if prior == nil {
-		t.linkBatch(res.Logs, facts)
+		t.linkBatch(res.Logs, facts, &res.batch.link)
 	} else {
 		res.batch.pub = factsOf(res.batch.pub, res.Logs, facts)
 		res.Facts = res.batch.pub
 		logs, all, n := priorLinks(res.Logs, facts, prior)
 		res.FromPrior = n
-		t.linkBatch(logs, all)
+		t.linkBatch(logs, all, &res.batch.link)
 	}
 	if redact != nil {
 		res.Redactions = redact.counted()
@@ -108,6 +109,83 @@ type batchMemory struct {
 	facts []spanFacts
 	logs  []*SpanLog
 	pub   []SpanFact // Result.Facts (TranslateWith)
+	// meta holds the blocks the span logs' metadata slices are cut from
+	// (spanView.sortedMeta), handed out in order and kept for the next
+	// batch; metaUsed counts the blocks this batch has taken.
+	meta     [][]MetadataEntry
+	metaUsed int
+	link     linkMemory
+}
+
+// metaBlock returns an empty block of at least n entries for sortedMeta:
+// the next kept block when it is large enough, else a new one, kept too.
+func (b *batchMemory) metaBlock(n int) []MetadataEntry {
+	for b.metaUsed < len(b.meta) {
+		blk := b.meta[b.metaUsed]
+		b.metaUsed++
+		if cap(blk) >= n {
+			return blk[:0]
+		}
+	}
+	blk := make([]MetadataEntry, 0, max(n, metaBlockEntries))
+	b.meta = append(b.meta, blk)
+	b.metaUsed = len(b.meta)
+	return blk
+}
+
+// metaBlockEntries is the size of a metadata block: a thousand spans'
+// metadata takes a few.
+const metaBlockEntries = 1024
+
+// linkMemory is linkBatch's scratch, kept with the batch's memory so that
+// linking a batch of a pooled size allocates nothing.
+type linkMemory struct {
+	index     map[spanKey]int
+	ints      []int // parent, depth, order and dedupeUsage's arrays, cut in turn
+	used      int
+	state     []uint8
+	tops      map[pcommon.TraceID]int // into topList
+	topList   []traceTop
+	inherited []identifiers
+	open      map[usageKey]int
+}
+
+// reset readies the scratch for a batch of n span logs.
+func (m *linkMemory) reset(n int) {
+	if m.index == nil {
+		m.index = make(map[spanKey]int, n)
+		m.tops = map[pcommon.TraceID]int{}
+		m.open = map[usageKey]int{}
+	}
+	clear(m.index)
+	clear(m.tops)
+	clear(m.open)
+	m.used = 0
+	m.topList = m.topList[:0]
+}
+
+// release drops what the scratch holds of the batch's strings.
+func (m *linkMemory) release() {
+	clear(m.topList[:cap(m.topList)])
+	clear(m.inherited[:cap(m.inherited)])
+	// A hostile batch must not make every later one keep its scratch.
+	if cap(m.ints) > 1<<20 {
+		*m = linkMemory{}
+	}
+}
+
+// take returns n zeroed ints cut from the scratch.
+func (m *linkMemory) take(n int) []int {
+	if cap(m.ints)-m.used < n {
+		// Earlier cuts keep the old array; the next batch starts in this
+		// one, large enough for all of it.
+		m.ints = make([]int, max(2*cap(m.ints), 8*n))
+		m.used = 0
+	}
+	out := m.ints[m.used : m.used+n : m.used+n]
+	m.used += n
+	clear(out)
+	return out
 }
 
 // batchMemory returns memory for total span logs, a released batch's when
@@ -141,6 +219,11 @@ func (t *Translator) Release(res *Result) {
 	clear(b.facts[:cap(b.facts)])
 	clear(b.logs[:cap(b.logs)])
 	clear(b.pub[:cap(b.pub)])
+	for _, blk := range b.meta {
+		clear(blk[:cap(blk)])
+	}
+	b.metaUsed = 0
+	b.link.release()
 	// Batches of a huge translation are not kept.
 	if cap(b.slab) <= 1<<16 {
 		t.batches.Put(b)
@@ -152,6 +235,7 @@ func (t *Translator) Release(res *Result) {
 // maps stay for the next batch).
 func (t *Translator) putView(v *spanView) {
 	v.span, v.attrs, v.resource = ptrace.Span{}, pcommon.Map{}, pcommon.Map{}
+	v.batch, v.metaSlab = nil, nil // the batch's: its span logs hold them
 	v.warnings = nil
 	v.releaseMeta()
 	v.idx.release()
@@ -191,15 +275,16 @@ func dropText(r DropReason) string {
 
 // linkBatch runs the batch-local passes: identifier and workflow
 // propagation (§5.8) and nested-usage de-duplication (§5.5).
-func (t *Translator) linkBatch(logs []*SpanLog, facts []spanFacts) {
+func (t *Translator) linkBatch(logs []*SpanLog, facts []spanFacts, m *linkMemory) {
 	if len(logs) == 0 {
 		return
 	}
-	index := make(map[spanKey]int, len(logs))
+	m.reset(len(logs))
+	index := m.index
 	for i, f := range facts {
 		index[spanKey{f.traceID, f.spanID}] = i
 	}
-	parent := make([]int, len(logs))
+	parent := m.take(len(logs))
 	for i, f := range facts {
 		parent[i] = -1
 		if f.parentID.IsEmpty() {
@@ -209,10 +294,10 @@ func (t *Translator) linkBatch(logs []*SpanLog, facts []spanFacts) {
 			parent[i] = p
 		}
 	}
-	depth, order := treeOrder(parent)
+	depth, order := treeOrder(parent, m)
 
 	if t.opts.PropagateIdentifiers {
-		propagate(logs, facts, parent, depth, order)
+		propagate(logs, facts, parent, depth, order, m)
 	} else {
 		for i, sl := range logs {
 			setIdentifiers(sl, facts[i].ids)
@@ -223,7 +308,7 @@ func (t *Translator) linkBatch(logs []*SpanLog, facts []spanFacts) {
 		}
 	}
 	if t.opts.DedupeNestedUsage {
-		dedupeUsage(logs, facts, parent)
+		dedupeUsage(logs, facts, parent, m)
 	}
 }
 
@@ -232,16 +317,20 @@ func (t *Translator) linkBatch(logs []*SpanLog, facts []spanFacts) {
 // its top-most in-batch ancestor and the spans in parent-before-child order.
 // Each span is visited once, so a 50,000-deep chain costs what 50,000
 // siblings cost.
-func treeOrder(parent []int) (depth, order []int) {
+func treeOrder(parent []int, m *linkMemory) (depth, order []int) {
 	const (
 		unseen = iota
 		onPath
 		placed
 	)
-	state := make([]uint8, len(parent))
-	depth = make([]int, len(parent))
-	order = make([]int, 0, len(parent))
-	var path []int
+	if cap(m.state) < len(parent) {
+		m.state = make([]uint8, len(parent))
+	}
+	state := m.state[:len(parent)]
+	clear(state)
+	depth = m.take(len(parent))
+	order = m.take(len(parent))[:0]
+	path := m.take(len(parent))[:0]
 	for i := range parent {
 		path = path[:0]
 		j := i
@@ -265,25 +354,28 @@ func treeOrder(parent []int) (depth, order []int) {
 	return depth, order
 }
 
-func propagate(logs []*SpanLog, facts []spanFacts, parent, depth, order []int) {
-	// Per trace: the top-most span holding each identifier and the
-	// top-most span holding a workflow marker.
-	type traceTop struct {
-		ids          identifiers
-		idDepth      [5]int
-		marker       string
-		markerDepth  int
-		rootName     string
-		rootIsModel  bool
-		hasRootFound bool
-	}
-	tops := map[pcommon.TraceID]*traceTop{}
+// traceTop is, per trace, the top-most span holding each identifier and
+// the top-most span holding a workflow marker (propagate).
+type traceTop struct {
+	ids          identifiers
+	idDepth      [5]int
+	marker       string
+	markerDepth  int
+	rootName     string
+	rootIsModel  bool
+	hasRootFound bool
+}
+
+func propagate(logs []*SpanLog, facts []spanFacts, parent, depth, order []int, m *linkMemory) {
+	tops := m.tops
 	for i, f := range facts {
-		tt := tops[f.traceID]
-		if tt == nil {
-			tt = &traceTop{markerDepth: -1, idDepth: [5]int{-1, -1, -1, -1, -1}}
-			tops[f.traceID] = tt
+		ti, ok := tops[f.traceID]
+		if !ok {
+			ti = len(m.topList)
+			m.topList = append(m.topList, traceTop{markerDepth: -1, idDepth: [5]int{-1, -1, -1, -1, -1}})
+			tops[f.traceID] = ti
 		}
+		tt := &m.topList[ti]
 		d := depth[i]
 		fields := [5]string{f.ids.customer, f.ids.email, f.ids.name, f.ids.thread, f.ids.traceGroup}
 		dst := [5]*string{&tt.ids.customer, &tt.ids.email, &tt.ids.name, &tt.ids.thread, &tt.ids.traceGroup}
@@ -302,7 +394,10 @@ func propagate(logs []*SpanLog, facts []spanFacts, parent, depth, order []int) {
 	}
 	// A span takes each identifier it lacks from its nearest ancestor that has
 	// it: resolving parents first makes that one fill per span.
-	inherited := make([]identifiers, len(logs))
+	if cap(m.inherited) < len(logs) {
+		m.inherited = make([]identifiers, len(logs))
+	}
+	inherited := m.inherited[:len(logs)]
 	for _, i := range order {
 		inherited[i] = facts[i].ids
 		if p := parent[i]; p >= 0 && !inherited[i].complete() {
@@ -311,7 +406,7 @@ func propagate(logs []*SpanLog, facts []spanFacts, parent, depth, order []int) {
 	}
 	for i, sl := range logs {
 		ids := inherited[i]
-		tt := tops[facts[i].traceID]
+		tt := &m.topList[tops[facts[i].traceID]]
 		ids.fill(tt.ids)
 		setIdentifiers(sl, ids)
 
@@ -340,15 +435,17 @@ func setIdentifiers(sl *SpanLog, ids identifiers) {
 //
 // It runs in linear time: one depth-first walk finds, for each model call, the
 // nearest enclosing model call with the same usage.
-func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
-	type usageKey struct{ prompt, completion OptInt }
+// usageKey is a model call's token usage, as dedupeUsage compares it.
+type usageKey struct{ prompt, completion OptInt }
+
+func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int, m *linkMemory) {
 	counts := func(i int) bool {
 		f := &facts[i]
 		return f.modelCall && (f.usage.prompt.Set || f.usage.completion.Set)
 	}
 	n := len(logs)
 	// Children lists in one slab (CSR), from the cycle-free parent links.
-	start := make([]int, n+1)
+	start := m.take(n + 1)
 	for _, p := range parent {
 		if p >= 0 {
 			start[p+1]++
@@ -357,8 +454,8 @@ func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
-	children := make([]int, start[n])
-	fillAt := append([]int(nil), start[:n]...)
+	children := m.take(start[n])
+	fillAt := append(m.take(n)[:0], start[:n]...)
 	for c, p := range parent {
 		if p >= 0 {
 			children[fillAt[p]] = c
@@ -366,16 +463,16 @@ func dedupeUsage(logs []*SpanLog, facts []spanFacts, parent []int) {
 		}
 	}
 
-	nearest := make([]int, n) // nearest enclosing model call with the same usage
-	first := make([]int, n)   // first same-usage descendant
+	nearest := m.take(n) // nearest enclosing model call with the same usage
+	first := m.take(n)   // first same-usage descendant
 	for i := range nearest {
 		nearest[i], first[i] = -1, -1
 	}
 	// The model calls on the current root-to-span path, by usage: a stack
 	// per usage threaded through below (open holds each top, below[i] the
 	// call under i), so a push or pop allocates nothing.
-	open := map[usageKey]int{}
-	below := make([]int, n)
+	open := m.open
+	below := m.take(n)
 	push := func(k usageKey, i int) {
 		below[i] = -1
 		if on, ok := open[k]; ok {
