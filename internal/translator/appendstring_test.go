@@ -64,17 +64,20 @@ func collapse(s string) string {
 // BenchmarkAppendString escapes chat-like text (mostly ASCII prose, a few
 // quotes, newlines and non-ASCII words), flat and nested.
 func BenchmarkAppendString(b *testing.B) {
-	text := strings.Repeat(`Option naïve São number, document status — password. "quoted" call museum request security.`+"\n\n"+`plan the trip to Lisbon and book a hotel near the river before Friday please, `, 20)
-	for _, nested := range []bool{false, true} {
-		name := "flat"
-		if nested {
-			name = "nested"
-		}
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(int64(len(text)))
+	prose := strings.Repeat(`Option naïve São number, document status — password. "quoted" call museum request security.`+"\n\n"+`plan the trip to Lisbon and book a hotel near the river before Friday please, `, 20)
+	// JSON text (tool results, input.value, output.value) sent as a
+	// string: a quote every few bytes.
+	jsonText := strings.Repeat(`{"id":"a33d64e4","score":0.215,"text":"Recommend flight search growth. are function naïve it cost days.\n\"quoted\""},`, 12)
+	for _, c := range []struct {
+		name   string
+		text   string
+		nested bool
+	}{{"flat", prose, false}, {"nested", prose, true}, {"json", jsonText, false}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
 			var dst []byte
 			for b.Loop() {
-				dst = appendStringBody(dst[:0], text, nested)
+				dst = appendStringBody(dst[:0], c.text, c.nested)
 			}
 		})
 	}

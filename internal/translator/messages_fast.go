@@ -385,10 +385,15 @@ var (
 	resultKeys     = []int{fResponse, fResult, fOutput, fContent}
 )
 
-// partFields are the raw JSON values of one object's known keys.
+// partFields are the raw JSON values of one object's known keys, and the
+// text of a content or text key holding a string, read as it is skipped:
+// the part's content is then scanned once, not skipped and read again.
 type partFields struct {
 	raw  [numPartFields]string
 	seen uint32
+	// texts[k] is the string of key k (fContent or fText) when it is one.
+	texts [fText + 1]string
+	isStr uint32
 }
 
 func (f *partFields) has(k int) bool { return f.seen&(1<<k) != 0 }
@@ -398,6 +403,16 @@ func (f *partFields) has(k int) bool { return f.seen&(1<<k) != 0 }
 func readFields(p *jsonParser, f *partFields) bool {
 	return p.members(func(key string) bool {
 		k, known := partFieldIndex[key]
+		if known && (k == fContent || k == fText) && p.peek() == '"' {
+			start := p.i
+			s, ok := p.stringValue()
+			if !ok || f.has(k) {
+				return false
+			}
+			f.seen, f.isStr = f.seen|1<<k, f.isStr|1<<k
+			f.raw[k], f.texts[k] = p.s[start:p.i], s
+			return true
+		}
 		raw, ok := p.rawJSON()
 		if !ok || !known {
 			return ok
@@ -459,15 +474,17 @@ func (r *fastReader) part(p *jsonParser) bool {
 	switch strings.ToLower(typ) {
 	case "text", "input_text", "output_text":
 		// mAny(content, text): the first present non-null, as a string.
-		raw := f.raw[fText]
+		k := fText
 		if f.has(fContent) {
-			raw = f.raw[fContent]
+			k = fContent
 		}
-		if raw == "null" {
+		if f.raw[k] == "null" {
 			return false
 		}
 		fp.kind = 't'
-		if fp.text, ok = r.text(raw, p.arena); !ok {
+		if f.isStr&(1<<k) != 0 {
+			fp.text = f.texts[k]
+		} else if fp.text, ok = r.text(f.raw[k], p.arena); !ok {
 			return false
 		}
 	case "tool_call", "tool-call", "tool_use", "function_call", "toolcall", "tooluse":
