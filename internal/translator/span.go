@@ -5,6 +5,7 @@ package translator
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -311,12 +312,18 @@ func appendUnique(list []string, s string) []string {
 // log exactly as a miss does. Cached lists are shared read-only between
 // span logs.
 func cachedExtractTools(v *spanView, sl *SpanLog) {
-	key, ok := toolsCacheKey(v)
+	key, same, ok := toolsCacheKey(v)
 	if !ok || v.tools == nil {
 		sl.Tools = extractTools(v)
 		return
 	}
-	if c, ok := v.tools.get(key); ok {
+	c, hit := v.lastTools.entry, same
+	if !hit {
+		if c, hit = v.tools.get(key); hit {
+			v.lastTools.remember(v.keyPieces, c)
+		}
+	}
+	if hit {
 		v.consumeAll(c.consumed...)
 		for _, prefix := range toolPrefixes {
 			v.forPrefix(prefix, func(string, pcommon.Value) {})
@@ -334,7 +341,7 @@ func cachedExtractTools(v *spanView, sl *SpanLog) {
 		wasConsumed[i] = v.isConsumedKey(k)
 	}
 	tools := extractTools(v)
-	c := cachedTools{tools: tools, warnings: append([]string(nil), v.warnings[before:]...), truncated: v.truncated - truncBefore}
+	c = cachedTools{tools: tools, warnings: append([]string(nil), v.warnings[before:]...), truncated: v.truncated - truncBefore}
 	for i, k := range toolSourceKeys {
 		if !wasConsumed[i] && v.isConsumedKey(k) {
 			c.consumed = append(c.consumed, k)
@@ -344,6 +351,7 @@ func cachedExtractTools(v *spanView, sl *SpanLog) {
 		c.encoded = marshalAny(tools)
 	}
 	v.tools.put(string(key), c)
+	v.lastTools.remember(v.keyPieces, c)
 	sl.Tools, sl.toolsJSON = c.tools, c.encoded
 }
 
@@ -355,36 +363,44 @@ var (
 	toolPrefixes = []string{"llm.tools.", "llm.request.functions."}
 )
 
-// toolsCacheKey concatenates the string values of every tool-definition
-// source on the span into the view's reused key buffer; ok is false (no
-// caching) when there is no source, a source is not a string or the key
-// would be large.
-func toolsCacheKey(v *spanView) ([]byte, bool) {
-	b := v.keyBuf[:0]
+// toolsCacheKey gathers the pieces of the span's tools cache key (tags,
+// separators and the string values of every tool-definition source), and
+// concatenates them into the view's reused key buffer unless they are the
+// pieces of the previous span's key (same, true): consecutive model calls
+// of an agent carry the same definitions, and comparing them costs one
+// read of each, where building and hashing the key costs three. ok is
+// false (no caching) when there is no source, a source is not a string or
+// the key would be large.
+func toolsCacheKey(v *spanView) (key []byte, same, ok bool) {
+	ps := v.keyPieces[:0]
+	n := 0
 	add := func(tag string, val pcommon.Value) bool {
 		switch val.Type() {
 		case pcommon.ValueTypeStr:
-			b = append(b, tag...)
-			b = append(b, 0)
-			b = append(b, val.Str()...)
+			s := val.Str()
+			ps = append(ps, tag, "\x00", s)
+			n += len(tag) + 1 + len(s)
 		case pcommon.ValueTypeSlice:
 			sl := val.Slice()
-			b = append(b, tag...)
+			ps = append(ps, tag)
+			n += len(tag)
 			for i := 0; i < sl.Len(); i++ {
 				e := sl.At(i)
 				if e.Type() != pcommon.ValueTypeStr {
 					return false
 				}
-				b = append(b, 1)
-				b = append(b, e.Str()...)
+				s := e.Str()
+				ps = append(ps, "\x01", s)
+				n += 1 + len(s)
 			}
 		default:
 			return false
 		}
-		b = append(b, 0)
-		return len(b) <= maxCachedToolKeyBytes
+		ps = append(ps, "\x00")
+		n++
+		return n <= maxCachedToolKeyBytes
 	}
-	ok := true
+	ok = true
 	for _, k := range toolSourceKeys {
 		if val, present := v.peek(k); present && !add(k, val) {
 			ok = false
@@ -399,6 +415,38 @@ func toolsCacheKey(v *spanView) ([]byte, bool) {
 			return ok
 		})
 	}
+	v.keyPieces = ps
+	if !ok || n == 0 {
+		return nil, false, false
+	}
+	if v.lastTools.valid && slices.Equal(ps, v.lastTools.pieces) {
+		return nil, true, true
+	}
+	b := v.keyBuf[:0]
+	for _, p := range ps {
+		b = append(b, p...)
+	}
 	v.keyBuf = b
-	return b, ok && len(b) > 0
+	return b, false, true
+}
+
+// remember makes c the entry of the key whose pieces the view gathered
+// last (toolsCacheKey), for the next span.
+func (lt *lastTools) remember(pieces []string, c cachedTools) {
+	lt.pieces = append(lt.pieces[:0], pieces...)
+	lt.entry, lt.valid = c, true
+}
+
+// lastTools is the tools cache entry of the previous span's key and that
+// key's pieces (batch strings: putView forgets them).
+type lastTools struct {
+	pieces []string
+	entry  cachedTools
+	valid  bool
+}
+
+// forget drops the batch's strings.
+func (lt *lastTools) forget() {
+	clear(lt.pieces[:cap(lt.pieces)])
+	*lt = lastTools{pieces: lt.pieces[:0]}
 }

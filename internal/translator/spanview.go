@@ -32,6 +32,10 @@ type spanView struct {
 	// buffer its keys are built in.
 	tools  *toolsCache
 	keyBuf []byte
+	// keyPieces are the pieces of the current span's tools key;
+	// lastTools the previous key's and its entry.
+	keyPieces []string
+	lastTools lastTools
 	// fast holds the reused buffers of the fast message path.
 	fast fastReader
 	// arena holds the batch's small strings (hex ids, unescaped text).

@@ -75,3 +75,38 @@ func TestToolsCacheBounded(t *testing.T) {
 		t.Error("the latest entry is not in the cache")
 	}
 }
+
+// TestToolsCacheWithinBatch: in one batch, spans with the definitions of
+// the span before them (the previous-key shortcut), with other
+// definitions in between, and without any, give each the span log a fresh
+// translator gives that span alone.
+func TestToolsCacheWithinBatch(t *testing.T) {
+	opts := DefaultOptions()
+	opts.MaxContentBytes = 64
+	long := strings.Repeat("d", 200)
+	descs := []string{long, long, "short", long, "", long, long}
+	batch := ptrace.NewTraces()
+	for i, d := range descs {
+		span := toolsTraces(d).ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+		if d == "" {
+			span.Attributes().Remove("gen_ai.tool.definitions")
+		}
+		span.SetSpanID(pcommon.SpanID{byte(i + 2)})
+		span.CopyTo(batch.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty())
+	}
+	tr := New(opts)
+	for round := 0; round < 2; round++ { // the second round starts with the cross-batch cache warm
+		res := tr.Translate(batch)
+		if len(res.Logs) != len(descs) {
+			t.Fatalf("%d span logs", len(res.Logs))
+		}
+		for i := range descs {
+			one := ptrace.NewTraces()
+			batch.ResourceSpans().At(i).CopyTo(one.ResourceSpans().AppendEmpty())
+			want := EncodeArray(nil, New(opts).Translate(one).Logs)
+			if got := EncodeArray(nil, res.Logs[i:i+1]); string(got) != string(want) {
+				t.Fatalf("round %d, span %d (%.10q): in the batch\n%s\nalone\n%s", round, i, descs[i], got, want)
+			}
+		}
+	}
+}

@@ -236,6 +236,8 @@ func (t *Translator) Release(res *Result) {
 func (t *Translator) putView(v *spanView) {
 	v.span, v.attrs, v.resource = ptrace.Span{}, pcommon.Map{}, pcommon.Map{}
 	v.batch, v.metaSlab = nil, nil // the batch's: its span logs hold them
+	clear(v.keyPieces[:cap(v.keyPieces)])
+	v.lastTools.forget()
 	v.warnings = nil
 	v.releaseMeta()
 	v.idx.release()
