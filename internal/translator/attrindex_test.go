@@ -4,6 +4,8 @@
 package translator
 
 import (
+	"fmt"
+	"sort"
 	"strconv"
 	"testing"
 
@@ -53,4 +55,41 @@ func TestAttrIndex(t *testing.T) {
 	if _, ok := x.get("stale"); ok {
 		t.Fatal("a stale slot matched after the generation wrapped")
 	}
+}
+
+// TestKeyListMatchesTake: the keyList look-ups (stored digests) find,
+// consume and skip exactly what take, takeString and firstString do over
+// the same keys.
+func TestKeyListMatchesTake(t *testing.T) {
+	attrs := map[string]any{"user.id": "  u1 ", "session.id": "", "langfuse.user.id": 7, "gen_ai.usage.input_tokens": int64(12),
+		"llm.token_count.prompt": "x", "other": "o", "enduser.id": []any{"a"}}
+	lists := []keyList{customerKeys, threadKeys, promptTokenKeys, modelKeys, newKeyList("other", "absent", "user.id")}
+	for _, l := range lists {
+		a, b := mtView(t, nil, attrs), mtView(t, nil, attrs)
+		if got, want := a.takeListString(&l), b.takeString(l.keys...); got != want {
+			t.Errorf("%v: takeListString %q, takeString %q", l.keys, got, want)
+		}
+		if got, want := consumedKeys(a), consumedKeys(b); got != want {
+			t.Errorf("%v: consumed %v, take consumes %v", l.keys, got, want)
+		}
+		c, d := mtView(t, nil, attrs), mtView(t, nil, attrs)
+		if got, want := c.firstListString(&l), d.firstString(l.keys...); got != want {
+			t.Errorf("%v: firstListString %q, firstString %q", l.keys, got, want)
+		}
+	}
+}
+
+// consumedKeys lists, sorted, the attributes v marked consumed.
+func consumedKeys(v *spanView) string {
+	var keys []string
+	pos := 0
+	v.attrs.Range(func(k string, _ pcommon.Value) bool {
+		if v.consumed[pos] {
+			keys = append(keys, k)
+		}
+		pos++
+		return true
+	})
+	sort.Strings(keys)
+	return fmt.Sprint(keys)
 }

@@ -12,7 +12,7 @@ import (
 // where the references are silent.
 
 // toolNameKeys are the attributes naming the tool a span runs.
-var toolNameKeys = []string{"gen_ai.tool.name", "tool.name", "ai.toolCall.name", "mcp.tool.name"}
+var toolNameKeys = newKeyList("gen_ai.tool.name", "tool.name", "ai.toolCall.name", "mcp.tool.name")
 
 // toolSpanName returns the tool a tool span runs, in every convention's
 // spelling: semconv gen_ai.tool.name, OpenInference tool.name, the AI SDK's
@@ -22,7 +22,7 @@ var toolNameKeys = []string{"gen_ai.tool.name", "tool.name", "ai.toolCall.name",
 func toolSpanName(v *spanView) string {
 	// Nothing is consumed: the names stay in metadata (tool_name,
 	// entity_name) too, as they did before span_tools read them.
-	if name := v.firstString(toolNameKeys...); name != "" {
+	if name := v.firstListString(&toolNameKeys); name != "" {
 		return name
 	}
 	if kind := strings.ToLower(strings.TrimPrefix(v.firstString("traceloop.span.kind"), "TraceloopSpanKindValues.")); kind == "tool" {

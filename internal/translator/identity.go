@@ -9,7 +9,7 @@ type identifiers struct {
 }
 
 var (
-	customerKeys = []string{
+	customerKeys = newKeyList(
 		"respan.customer_params.customer_identifier", "respan.customer_identifier", "respan.customer.identifier",
 		"keywordsai.customer_params.customer_identifier", "keywordsai.customer_identifier",
 		"traceloop.association.properties.customer_identifier", "traceloop.association.properties.customer_id",
@@ -18,14 +18,14 @@ var (
 		"ai.telemetry.metadata.customer_identifier", "ai.telemetry.metadata.userId",
 		"ai.settings.context.userId", "ai.settings.runtimeContext.userId",
 		"langsmith.metadata.user_id",
-	}
+	)
 	// customerFallbackKeys are request-level user fields, the weakest signal.
-	customerFallbackKeys = []string{"gen_ai.request.user", "llm.user", "gen_ai.user"}
-	emailKeys            = []string{"respan.customer_params.email", "respan.customer.email", "respan.customer_email",
-		"keywordsai.customer_params.email", "keywordsai.customer_email"}
-	nameKeys = []string{"respan.customer_params.name", "respan.customer.name", "respan.customer_name",
-		"keywordsai.customer_params.name", "keywordsai.customer_name"}
-	threadKeys = []string{
+	customerFallbackKeys = newKeyList("gen_ai.request.user", "llm.user", "gen_ai.user")
+	emailKeys            = newKeyList("respan.customer_params.email", "respan.customer.email", "respan.customer_email",
+		"keywordsai.customer_params.email", "keywordsai.customer_email")
+	nameKeys = newKeyList("respan.customer_params.name", "respan.customer.name", "respan.customer_name",
+		"keywordsai.customer_params.name", "keywordsai.customer_name")
+	threadKeys = newKeyList(
 		"respan.threads.thread_identifier", "respan.thread.id", "respan.thread_identifier",
 		"keywordsai.threads.thread_identifier", "keywordsai.thread_identifier",
 		"gen_ai.conversation.id", "langfuse.session.id", "session.id",
@@ -35,13 +35,13 @@ var (
 		"ai.settings.context.sessionId", "ai.settings.runtimeContext.sessionId",
 		"gcp.vertex.agent.session_id",
 		"langsmith.metadata.thread_id", "langsmith.metadata.session_id", "langsmith.metadata.conversation_id",
-	}
-	threadFallbackKeys = []string{"gen_ai.thread.id"}
-	traceGroupKeys     = []string{
+	)
+	threadFallbackKeys = newKeyList("gen_ai.thread.id")
+	traceGroupKeys     = newKeyList(
 		"respan.trace.trace_group_identifier", "respan.trace_group.id", "respan.trace_group_identifier",
 		"keywordsai.trace.trace_group_identifier", "keywordsai.trace_group_identifier",
 		"traceloop.association.properties.trace_group_identifier",
-	}
+	)
 )
 
 // readIdentifiers reads the span's own identifiers (§4); oiMeta holds the
@@ -52,22 +52,22 @@ func readIdentifiers(v *spanView, oiMeta []MetadataEntry) identifiers {
 	// included), so none reappears as leftover metadata: take reads and
 	// consumes in one pass.
 	id := identifiers{
-		customer:   v.takeString(customerKeys...),
-		email:      v.takeString(emailKeys...),
-		name:       v.takeString(nameKeys...),
-		thread:     v.takeString(threadKeys...),
-		traceGroup: v.takeString(traceGroupKeys...),
+		customer:   v.takeListString(&customerKeys),
+		email:      v.takeListString(&emailKeys),
+		name:       v.takeListString(&nameKeys),
+		thread:     v.takeListString(&threadKeys),
+		traceGroup: v.takeListString(&traceGroupKeys),
 	}
 	if id.customer == "" {
 		id.customer = entryStr(oiMeta, "user_id", "customer_id", "customer_identifier")
 	}
-	if fallback := v.takeString(customerFallbackKeys...); id.customer == "" {
+	if fallback := v.takeListString(&customerFallbackKeys); id.customer == "" {
 		id.customer = fallback
 	}
 	if id.thread == "" {
 		id.thread = entryStr(oiMeta, "thread_id", "session_id", "thread_identifier")
 	}
-	if fallback := v.takeString(threadFallbackKeys...); id.thread == "" {
+	if fallback := v.takeListString(&threadFallbackKeys); id.thread == "" {
 		id.thread = fallback
 	}
 	// Respan stores at most 254 characters of a customer identifier.
@@ -103,10 +103,10 @@ func (id identifiers) complete() bool {
 }
 
 // workflowMarkerKeys name the top-most workflow of a trace, in order (§4).
-var workflowMarkerKeys = []string{
+var workflowMarkerKeys = newKeyList(
 	"traceloop.workflow.name", "gen_ai.workflow.name", "langfuse.trace.name", "gen_ai.agent.name",
 	"ai.telemetry.functionId", "traceloop.entity.name",
-}
+)
 
 // entryStr is mStr over metadata entries with distinct keys.
 func entryStr(es []MetadataEntry, keys ...string) string {

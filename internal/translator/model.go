@@ -6,19 +6,19 @@ package translator
 import "strings"
 
 // modelKeys is §4's model precedence over plain attributes.
-var modelKeys = []string{
+var modelKeys = newKeyList(
 	"langfuse.observation.model.name",
 	"gen_ai.response.model", "gen_ai.request.model",
 	"llm.response.model_name", "llm.model_name", "llm.request.model_name",
 	"embedding.model_name", "reranker.model_name",
 	"ai.response.model", "ai.model.id",
 	"model_name", "langsmith.metadata.ls_model_name",
-}
+)
 
 // decideModel returns the model (§4) and records the requested model in
 // metadata when a different one answered.
 func decideModel(v *spanView) string {
-	model := v.takeString(modelKeys...)
+	model := v.takeListString(&modelKeys)
 	if model == "" {
 		model = modelFromJSONAttrs(v)
 	}

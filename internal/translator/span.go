@@ -116,7 +116,7 @@ func translateSpan(v *spanView, sl *SpanLog) spanFacts {
 	oiMeta := v.oiMeta
 	facts.ids = readIdentifiers(v, oiMeta)
 	facts.workflow = v.takeString("traceloop.workflow.name", "gen_ai.workflow.name")
-	facts.marker = v.firstString(workflowMarkerKeys...)
+	facts.marker = v.firstListString(&workflowMarkerKeys)
 	sl.SpanPath = v.str("traceloop.entity.path")
 
 	// The exporter's logs join marks spans it sent without the content it

@@ -235,6 +235,65 @@ func (f *keyFilter) mayHave(k string) bool {
 	return f[d>>6]&(1<<(d&63)) != 0
 }
 
+// keyList is a package-level precedence list of attribute keys with each
+// key's filter digest computed once: the lists read on every span
+// (identifiers, model, token counts) are mostly absent keys, and the
+// filter answers those from the stored digest.
+type keyList struct {
+	keys    []string
+	digests []uint8
+}
+
+func newKeyList(keys ...string) keyList {
+	l := keyList{keys: keys, digests: make([]uint8, len(keys))}
+	for i, k := range keys {
+		l.digests[i] = keyDigest(k)
+	}
+	return l
+}
+
+// takeList is take over a keyList.
+func (v *spanView) takeList(l *keyList, accept func(pcommon.Value) bool) (pcommon.Value, bool) {
+	var found pcommon.Value
+	ok := false
+	for i, d := range l.digests {
+		if v.keys[d>>6]&(1<<(d&63)) == 0 {
+			continue
+		}
+		ref, present := v.idx.get(l.keys[i])
+		if !present {
+			continue
+		}
+		v.consumed[ref.pos] = true
+		if !ok && (accept == nil || accept(ref.val)) {
+			found, ok = ref.val, true
+		}
+	}
+	return found, ok
+}
+
+// takeListString is takeString over a keyList.
+func (v *spanView) takeListString(l *keyList) string {
+	s := ""
+	v.takeList(l, func(val pcommon.Value) bool { s = valueString(val); return s != "" })
+	return s
+}
+
+// firstListString is firstString over a keyList.
+func (v *spanView) firstListString(l *keyList) string {
+	for i, d := range l.digests {
+		if v.keys[d>>6]&(1<<(d&63)) == 0 {
+			continue
+		}
+		if ref, ok := v.idx.get(l.keys[i]); ok {
+			if s := valueString(ref.val); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
 // attrRef is an indexed attribute: its value and position in the span.
 type attrRef struct {
 	val pcommon.Value

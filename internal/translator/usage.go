@@ -78,26 +78,26 @@ func appendUsageJSON(dst []byte, ms []usageMember) []byte {
 }
 
 var (
-	promptTokenKeys = []string{"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
-		"ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.tokens"}
-	completionTokenKeys = []string{"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
-		"ai.usage.outputTokens", "ai.usage.completionTokens"}
-	totalTokenKeys = []string{"gen_ai.usage.total_tokens", "llm.usage.total_tokens", "llm.token_count.total",
-		"ai.usage.totalTokens", "gen_ai.client.token.usage"}
-	cacheReadKeys = []string{"gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
-		"llm.token_count.prompt_details.cache_read", "ai.usage.cachedInputTokens", "gen_ai.usage.details.cache_read_tokens"}
-	cacheCreationKeys = []string{"gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
-		"gen_ai.usage.cache_write_input_tokens", "llm.token_count.prompt_details.cache_write", "gen_ai.usage.details.cache_write_tokens"}
-	reasoningKeys = []string{"gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens",
-		"llm.token_count.completion_details.reasoning", "ai.usage.reasoningTokens"}
+	promptTokenKeys = newKeyList("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
+		"ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.tokens")
+	completionTokenKeys = newKeyList("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
+		"ai.usage.outputTokens", "ai.usage.completionTokens")
+	totalTokenKeys = newKeyList("gen_ai.usage.total_tokens", "llm.usage.total_tokens", "llm.token_count.total",
+		"ai.usage.totalTokens", "gen_ai.client.token.usage")
+	cacheReadKeys = newKeyList("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+		"llm.token_count.prompt_details.cache_read", "ai.usage.cachedInputTokens", "gen_ai.usage.details.cache_read_tokens")
+	cacheCreationKeys = newKeyList("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
+		"gen_ai.usage.cache_write_input_tokens", "llm.token_count.prompt_details.cache_write", "gen_ai.usage.details.cache_write_tokens")
+	reasoningKeys = newKeyList("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens",
+		"llm.token_count.completion_details.reasoning", "ai.usage.reasoningTokens")
 	costKeys = []string{"gen_ai.usage.cost", "llm.cost.total", "operation.cost"}
 )
 
 // firstCount returns the first key holding a usable token count. All keys
 // are consumed so none reappears as leftover metadata.
-func firstCount(v *spanView, keys []string) OptInt {
+func firstCount(v *spanView, keys *keyList) OptInt {
 	var out OptInt
-	v.take(keys, func(val pcommon.Value) bool {
+	v.takeList(keys, func(val pcommon.Value) bool {
 		n, ok := valueCount(val)
 		if ok {
 			out = someInt(n)
@@ -111,12 +111,12 @@ func firstCount(v *spanView, keys []string) OptInt {
 // Langfuse, Logfire, ADK and the Vercel provider metadata.
 func readUsage(v *spanView) usage {
 	u := usage{
-		prompt:        firstCount(v, promptTokenKeys),
-		completion:    firstCount(v, completionTokenKeys),
-		total:         firstCount(v, totalTokenKeys),
-		cacheRead:     firstCount(v, cacheReadKeys),
-		cacheCreation: firstCount(v, cacheCreationKeys),
-		reasoning:     firstCount(v, reasoningKeys),
+		prompt:        firstCount(v, &promptTokenKeys),
+		completion:    firstCount(v, &completionTokenKeys),
+		total:         firstCount(v, &totalTokenKeys),
+		cacheRead:     firstCount(v, &cacheReadKeys),
+		cacheCreation: firstCount(v, &cacheCreationKeys),
+		reasoning:     firstCount(v, &reasoningKeys),
 	}
 	// Langfuse usage/cost details are JSON objects and win (§4).
 	langfuseUsage(v, &u)
