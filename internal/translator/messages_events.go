@@ -100,7 +100,8 @@ func sortedEvents(span ptrace.Span, keep func(name string) bool, withIndex bool)
 }
 
 // eventBody returns the event payload: gen_ai.event.content decoded when
-// present, else the event attributes.
+// present, else the event attributes; the map and its trees are built for
+// the call, so callers may change them.
 func (c *msgConv) eventBody(ev ptrace.SpanEvent) map[string]any {
 	attrs := ev.Attributes()
 	if val, ok := attrs.Get(genai.EventContent); ok {
@@ -175,13 +176,10 @@ func (c *msgConv) eventMessages(input bool) []Message {
 
 func (c *msgConv) inputEventMessage(ev ptrace.SpanEvent) []Message {
 	role := eventRole(ev.Name())
-	body := c.eventBody(ev)
-	if r := roleOf(body["role"]); r != "" {
+	// eventBody's map is built for this call: it becomes the message.
+	msg := c.eventBody(ev)
+	if r := roleOf(msg["role"]); r != "" {
 		role = r
-	}
-	msg := make(map[string]any, len(body)+1)
-	for k, val := range body {
-		msg[k] = val
 	}
 	msg["role"] = role
 	if _, ok := msg["content"]; !ok {
@@ -217,10 +215,8 @@ func (c *msgConv) choiceEventMessage(ev ptrace.SpanEvent) []Message {
 	switch t := msg.(type) {
 	case map[string]any:
 		if _, isMsg := mAny(t, "role", "content", "tool_calls", "parts"); isMsg {
-			m = make(map[string]any, len(t)+1)
-			for k, val := range t {
-				m[k] = val
-			}
+			// Part of the body decoded for this call: ours to change.
+			m = t
 			delete(m, "finish_reason")
 		} else {
 			m = map[string]any{"content": t}
