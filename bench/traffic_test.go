@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/respanai/respanexporter/internal/benchdata"
 )
 
 const testFixtures = "../internal/translator/testdata/fixtures"
@@ -33,7 +35,7 @@ func spansOf(td ptrace.Traces) []ptrace.Span {
 // pointed at a span of the same fixture still points at that span's copy
 // (same trace, same name), and the content is the fixture's own.
 func TestFixturePoolIDsDistinctAndParentsKept(t *testing.T) {
-	fx, names, err := loadFixtures(testFixtures)
+	fx, names, err := benchdata.LoadFixtures(testFixtures)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +107,7 @@ func TestFixturePoolIDsDistinctAndParentsKept(t *testing.T) {
 				want++
 			}
 		}
-		one := fixtureTraces([]ptrace.Traces{f}, 1, uint64(i+1))
+		one := benchdata.FixtureTraces([]ptrace.Traces{f}, 1, uint64(i+1))
 		copies := spansOf(one)
 		got := 0
 		byID := map[pcommon.SpanID]ptrace.Span{}

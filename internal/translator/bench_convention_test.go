@@ -58,7 +58,10 @@ func benchEncodings(b *testing.B, td ptrace.Traces) {
 		b.SetBytes(int64(len(jsonSize)))
 		b.ReportAllocs()
 		for b.Loop() {
-			dst = translator.EncodeArray(dst[:0], tr.Translate(td).Logs)
+			// Released after encoding, as the exporter's pushTraces does.
+			res := tr.Translate(td)
+			dst = translator.EncodeArray(dst[:0], res.Logs)
+			tr.Release(res)
 		}
 		perSpan(b)
 	})
@@ -99,6 +102,18 @@ func BenchmarkConvention(b *testing.B) {
 		b.Run("conv="+c.String(), func(b *testing.B) { benchEncodings(b, conventionBatch(c, benchSpans)) })
 	}
 	b.Run("conv=mix", func(b *testing.B) { benchEncodings(b, benchdata.Traces(benchSpans, 1)) })
+}
+
+// BenchmarkFixtures: about 1,000 spans of the shared fixtures' traces,
+// copied with fresh ids (the load harness's fixture traffic): small
+// messages and every convention's shapes, where per-span work, not
+// content, is the cost.
+func BenchmarkFixtures(b *testing.B) {
+	fx, _, err := benchdata.LoadFixtures("testdata/fixtures")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEncodings(b, benchdata.FixtureTraces(fx, benchSpans, 1))
 }
 
 // BenchmarkBatchSize: the mixed traffic in batches of 1 to 10,000 spans (the
