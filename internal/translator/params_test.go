@@ -64,10 +64,29 @@ func checkInvocation(t *testing.T, s string) {
 	}
 }
 
-func TestInvocationParamsMatchTree(t *testing.T) {
-	for _, s := range invocationSeeds {
-		checkInvocation(t, s)
+// fuzzSeeds fuzzes check from seeds.
+func fuzzSeeds(f *testing.F, seeds []string, check func(*testing.T, string)) {
+	for _, s := range seeds {
+		f.Add(s)
 	}
+	f.Fuzz(check)
+}
+
+// TestReadersMatchTrees: each reader that takes what it needs from JSON
+// text gives, on every seed, what the decoded tree gives (the fuzz targets
+// below explore from the same seeds).
+func TestReadersMatchTrees(t *testing.T) {
+	for _, c := range []struct {
+		seeds []string
+		check func(*testing.T, string)
+	}{{invocationSeeds, checkInvocation}, {toolChoiceSeeds, checkToolChoice}, {objectSeeds, checkObjectMembers}} {
+		for _, s := range c.seeds {
+			c.check(t, s)
+		}
+	}
+}
+
+func TestInvocationParamsFromText(t *testing.T) {
 	// Read from the text, the usual object costs no tree: the metadata
 	// text is the only thing written.
 	v := newSpanView(&Options{})
@@ -80,12 +99,7 @@ func TestInvocationParamsMatchTree(t *testing.T) {
 	}
 }
 
-func FuzzInvocationParams(f *testing.F) {
-	for _, s := range invocationSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(checkInvocation)
-}
+func FuzzInvocationParams(f *testing.F) { fuzzSeeds(f, invocationSeeds, checkInvocation) }
 
 // toolChoiceSeeds are tool-choice texts of every convention and shape.
 var toolChoiceSeeds = []string{
@@ -108,18 +122,7 @@ func checkToolChoice(t *testing.T, s string) {
 	}
 }
 
-func TestToolChoiceAttrMatchesTree(t *testing.T) {
-	for _, s := range toolChoiceSeeds {
-		checkToolChoice(t, s)
-	}
-}
-
-func FuzzToolChoiceAttr(f *testing.F) {
-	for _, s := range toolChoiceSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(checkToolChoice)
-}
+func FuzzToolChoiceAttr(f *testing.F) { fuzzSeeds(f, toolChoiceSeeds, checkToolChoice) }
 
 // objectSeeds are metadata objects sent as JSON text.
 var objectSeeds = []string{
@@ -180,15 +183,4 @@ func checkObjectMembers(t *testing.T, s string) {
 	}
 }
 
-func TestObjectMembersMatchTree(t *testing.T) {
-	for _, s := range objectSeeds {
-		checkObjectMembers(t, s)
-	}
-}
-
-func FuzzObjectMembers(f *testing.F) {
-	for _, s := range objectSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(checkObjectMembers)
-}
+func FuzzObjectMembers(f *testing.F) { fuzzSeeds(f, objectSeeds, checkObjectMembers) }

@@ -260,12 +260,7 @@ func (v *spanView) takeList(l *keyList, accept func(pcommon.Value) bool) (pcommo
 		if v.keys[d>>6]&(1<<(d&63)) == 0 {
 			continue
 		}
-		ref, present := v.idx.get(l.keys[i])
-		if !present {
-			continue
-		}
-		v.consumed[ref.pos] = true
-		if !ok && (accept == nil || accept(ref.val)) {
+		if ref, present := v.idx.get(l.keys[i]); present && v.takeOne(ref, accept, ok) {
 			found, ok = ref.val, true
 		}
 	}
@@ -363,16 +358,19 @@ func (v *spanView) take(keys []string, accept func(pcommon.Value) bool) (pcommon
 	var found pcommon.Value
 	ok := false
 	for _, k := range keys {
-		ref, present := v.lookup(k)
-		if !present {
-			continue
-		}
-		v.consumed[ref.pos] = true
-		if !ok && (accept == nil || accept(ref.val)) {
+		if ref, present := v.lookup(k); present && v.takeOne(ref, accept, ok) {
 			found, ok = ref.val, true
 		}
 	}
 	return found, ok
+}
+
+// takeOne consumes an attribute take or takeList found, and says whether
+// its value is the one to return: the first that accept takes (found says
+// whether one was already).
+func (v *spanView) takeOne(ref attrRef, accept func(pcommon.Value) bool, found bool) bool {
+	v.consumed[ref.pos] = true
+	return !found && (accept == nil || accept(ref.val))
 }
 
 // takeString is firstString followed by consumeAll(keys...), in one pass.
