@@ -32,9 +32,11 @@ type fastMsg struct {
 
 type fastPart struct {
 	kind     byte   // 't' text, 'c' tool_call, 'r' tool_call_response
-	text     string // text part content
+	text     string // text part content; a response's when hasText
 	id, name string
 	raw      string // raw JSON of arguments / response, "" when absent or null
+	// hasText: the response is a string, read with the part (readFields).
+	hasText bool
 }
 
 // fastReader holds the reused buffers of the fast path (one per view).
@@ -116,6 +118,13 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 // the general way.
 func (c *msgConv) fastResult(p *fastPart, depth int) Message {
 	// resultText is called at depth+1 and gives "" beyond maxMsgDepth.
+	if p.hasText { // a string result, as resultText writes one
+		text := ""
+		if depth+1 <= maxMsgDepth {
+			text = c.v.capContent(p.text)
+		}
+		return c.toolResult(p.id, p.name, text)
+	}
 	if depth+1 <= maxMsgDepth {
 		if raw, ok := marshalledText(p.raw, &c.v.arena, &c.v.fast.scratch); ok {
 			if b, ok := c.v.metaText.canonicalJSON(raw); ok {
@@ -507,6 +516,10 @@ func (r *fastReader) part(p *jsonParser) bool {
 			return false
 		}
 		fp.raw = value(res)
+		// content is the response when present (one() allows one key).
+		if f.isStr&(1<<fContent) != 0 {
+			fp.text, fp.hasText = f.texts[fContent], true
+		}
 	default:
 		return false
 	}

@@ -35,6 +35,13 @@ var fastSeeds = []string{
 	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":[{"text":"a"},{"other":1}]}]}]`,
 	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":[{"text":"a"},"b"]}]}]`,
 	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":{"n":1e400,"m":-0,"s":"\ud800"}}]}]`,
+	// Results sent as strings (read with the part), escaped and not.
+	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","content":"plain result"}]}]`,
+	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","content":"line\n\"q\" \u00e9"}]}]`,
+	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","content":"{\"looks\":\"like json\"}"}]}]`,
+	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","content":""}]}]`,
+	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","response":"as response"}]}]`,
+	`[{"role":"tool","parts":[{"type":"tool_call_response","id":"c1","content":"a","result":"b"}]}]`,
 	// {type, value} wrappers: a value marshalled (transcoded from its
 	// text), unwrapped further (text, error-text, content), or no wrapper
 	// at all (a type that is not a string, no value, a later duplicate).

@@ -4,8 +4,10 @@
 package translator
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -363,14 +365,16 @@ var (
 	toolPrefixes = []string{"llm.tools.", "llm.request.functions."}
 )
 
-// toolsCacheKey gathers the pieces of the span's tools cache key (tags,
-// separators and the string values of every tool-definition source), and
-// concatenates them into the view's reused key buffer unless they are the
-// pieces of the previous span's key (same, true): consecutive model calls
-// of an agent carry the same definitions, and comparing them costs one
-// read of each, where building and hashing the key costs three. ok is
-// false (no caching) when there is no source, a source is not a string or
-// the key would be large.
+// toolsCacheKey gathers the pieces of the span's tools cache key: per
+// tool-definition source, its attribute key, a kind ("s" for a string,
+// "l" and the element count for a list) and the string values. It
+// concatenates them, each after its length, into the view's reused key
+// buffer (a key two different sets of sources cannot share, whatever
+// bytes the values hold), unless they are the pieces of the previous
+// span's key (same, true): consecutive model calls of an agent carry the
+// same definitions, and comparing them costs one read of each, where
+// building and hashing the key costs three. ok is false (no caching) when
+// there is no source, a source is not a string or the key would be large.
 func toolsCacheKey(v *spanView) (key []byte, same, ok bool) {
 	ps := v.keyPieces[:0]
 	n := 0
@@ -378,11 +382,11 @@ func toolsCacheKey(v *spanView) (key []byte, same, ok bool) {
 		switch val.Type() {
 		case pcommon.ValueTypeStr:
 			s := val.Str()
-			ps = append(ps, tag, "\x00", s)
-			n += len(tag) + 1 + len(s)
+			ps = append(ps, tag, "s", s)
+			n += len(tag) + len(s)
 		case pcommon.ValueTypeSlice:
 			sl := val.Slice()
-			ps = append(ps, tag)
+			ps = append(ps, tag, "l", strconv.Itoa(sl.Len()))
 			n += len(tag)
 			for i := 0; i < sl.Len(); i++ {
 				e := sl.At(i)
@@ -390,14 +394,12 @@ func toolsCacheKey(v *spanView) (key []byte, same, ok bool) {
 					return false
 				}
 				s := e.Str()
-				ps = append(ps, "\x01", s)
-				n += 1 + len(s)
+				ps = append(ps, s)
+				n += len(s)
 			}
 		default:
 			return false
 		}
-		ps = append(ps, "\x00")
-		n++
 		return n <= maxCachedToolKeyBytes
 	}
 	ok = true
@@ -416,7 +418,7 @@ func toolsCacheKey(v *spanView) (key []byte, same, ok bool) {
 		})
 	}
 	v.keyPieces = ps
-	if !ok || n == 0 {
+	if !ok || len(ps) == 0 {
 		return nil, false, false
 	}
 	if v.lastTools.valid && slices.Equal(ps, v.lastTools.pieces) {
@@ -424,6 +426,7 @@ func toolsCacheKey(v *spanView) (key []byte, same, ok bool) {
 	}
 	b := v.keyBuf[:0]
 	for _, p := range ps {
+		b = binary.AppendUvarint(b, uint64(len(p)))
 		b = append(b, p...)
 	}
 	v.keyBuf = b

@@ -110,3 +110,35 @@ func TestToolsCacheWithinBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestToolsCacheKeyUnambiguous: sources whose bytes concatenate alike (one
+// list element holding a separator byte, two elements without it) are
+// different cache entries: the second span keeps its own tools.
+func TestToolsCacheKeyUnambiguous(t *testing.T) {
+	t1 := `{"type":"function","name":"a","description":"d","inputSchema":{"type":"object"}}`
+	t2 := `{"type":"function","name":"b","description":"d","inputSchema":{"type":"object"}}`
+	span := func(tools ...string) ptrace.Traces {
+		td := toolsTraces("x")
+		a := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
+		a.Remove("gen_ai.tool.definitions")
+		l := a.PutEmptySlice("ai.prompt.tools")
+		for _, s := range tools {
+			l.AppendEmpty().SetStr(s)
+		}
+		return td
+	}
+	for _, pair := range [][2][]string{
+		{{t1 + "\x01" + t2}, {t1, t2}},
+		{{t1, t2}, {t1 + "\x01" + t2}},
+		{{t1 + "\x00"}, {t1, ""}},
+		{{t1 + t2[:5], t2[5:]}, {t1, t2}}, // the same bytes, cut elsewhere
+	} {
+		tr := New(DefaultOptions())
+		tr.Translate(span(pair[0]...))
+		got := EncodeArray(nil, tr.Translate(span(pair[1]...)).Logs)
+		want := EncodeArray(nil, New(DefaultOptions()).Translate(span(pair[1]...)).Logs)
+		if string(got) != string(want) {
+			t.Errorf("after %q, %q gives\n%s\nwant (fresh)\n%s", pair[0], pair[1], got, want)
+		}
+	}
+}

@@ -119,13 +119,16 @@ type batchMemory struct {
 
 // metaBlock returns an empty block of at least n entries for sortedMeta:
 // the next kept block when it is large enough, else a new one, kept too.
+// A kept block too small for n is replaced where it stands, so a batch
+// never keeps more blocks than it used.
 func (b *batchMemory) metaBlock(n int) []MetadataEntry {
-	for b.metaUsed < len(b.meta) {
-		blk := b.meta[b.metaUsed]
+	if b.metaUsed < len(b.meta) {
+		i := b.metaUsed
 		b.metaUsed++
-		if cap(blk) >= n {
-			return blk[:0]
+		if cap(b.meta[i]) < n {
+			b.meta[i] = make([]MetadataEntry, 0, max(n, metaBlockEntries))
 		}
+		return b.meta[i][:0]
 	}
 	blk := make([]MetadataEntry, 0, max(n, metaBlockEntries))
 	b.meta = append(b.meta, blk)
@@ -133,9 +136,15 @@ func (b *batchMemory) metaBlock(n int) []MetadataEntry {
 	return blk
 }
 
-// metaBlockEntries is the size of a metadata block: a thousand spans'
-// metadata takes a few.
-const metaBlockEntries = 1024
+const (
+	// metaBlockEntries is the size of a metadata block: a thousand spans'
+	// metadata takes a few.
+	metaBlockEntries = 1024
+	// maxKeptMetaEntries bounds the metadata blocks a released batch
+	// keeps: a batch of hostile spans must not make every later one clear
+	// (and the pool hold) its blocks.
+	maxKeptMetaEntries = 1 << 16
+)
 
 // linkMemory is linkBatch's scratch, kept with the batch's memory so that
 // linking a batch of a pooled size allocates nothing.
@@ -219,6 +228,13 @@ func (t *Translator) Release(res *Result) {
 	clear(b.facts[:cap(b.facts)])
 	clear(b.logs[:cap(b.logs)])
 	clear(b.pub[:cap(b.pub)])
+	kept := 0
+	for _, blk := range b.meta {
+		kept += cap(blk)
+	}
+	if kept > maxKeptMetaEntries {
+		b.meta = nil
+	}
 	for _, blk := range b.meta {
 		clear(blk[:cap(blk)])
 	}
@@ -342,7 +358,11 @@ func treeOrder(parent []int, m *linkMemory) (depth, order []int) {
 			j = parent[j]
 		}
 		if j >= 0 && state[j] == onPath {
-			parent[j] = -1
+			// The walk came back to j: the last span of the path, whose
+			// parent link closes the cycle, becomes its top-most span, so
+			// that placing the path from its end puts every parent before
+			// its children.
+			parent[path[len(path)-1]] = -1
 		}
 		for k := len(path) - 1; k >= 0; k-- {
 			n := path[k]
