@@ -20,7 +20,8 @@ RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env 
 # 20,000 runs take 2-15 s a target. FUZZTIME=0 skips the fuzz runs.
 FUZZTIME ?= 20000x
 LONG_FUZZTIME ?= 5m
-FUZZ_TARGETS := FuzzTranslate FuzzAttributes FuzzAttributesRedacted FuzzParseJSON FuzzAppendString FuzzFastMessages FuzzDeferredMatchesText FuzzMetaJSONMatchesTree FuzzContentStreams
+FUZZ_TARGETS := FuzzTranslate FuzzAttributes FuzzAttributesRedacted FuzzParseJSON FuzzAppendString FuzzFastMessages FuzzDeferredMatchesText FuzzMetaJSONMatchesTree FuzzContentStreams \
+	FuzzInvocationParams FuzzToolChoiceAttr FuzzObjectMembers
 
 # Go files under version control or about to be (not ignored ones such as an
 # ocb build in dist/); every .go file when this is not a git checkout.
@@ -32,7 +33,7 @@ LICENSE_HEADER := internal/tools/license-header.txt
 .DEFAULT_GOAL := help
 .PHONY: help all test unit fuzz-brief fuzz fuzz-long lint license generate compat \
 	dist dist-clean run e2e validate-examples reliability \
-	bench bench-micro bench-build bench-load bench-profile bench-soak bench-smoke bench-ratio bench-compare
+	bench bench-micro bench-build bench-load bench-profile bench-soak bench-smoke bench-ratio bench-compare bench-instructions
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  make %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -232,3 +233,6 @@ bench-ratio: ## translate+encode of 1,000 spans vs pdata's JSON marshal, median 
 bench-compare: ## bench-ratio's two benchmarks for BASE=<rev> and the working tree, alternating, in one run
 	@[ -n "$(BASE)" ] || { echo "set BASE to the revision to compare with, e.g. BASE=main~5" >&2; exit 2; }
 	BASE="$(BASE)" bash .ci/bench-ratio.sh
+
+bench-instructions: ## bench-ratio's two benchmarks as instructions/op under valgrind (load-independent); BASE=<rev> counts it too
+	BASE="$(BASE)" bash .ci/bench-instructions.sh
