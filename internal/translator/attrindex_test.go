@@ -47,6 +47,23 @@ func TestAttrIndex(t *testing.T) {
 			t.Fatalf("a small span after a huge one kept %d slots", len(x.slots))
 		}
 	}
+	// A small span whose keys all share one digest (same length, first
+	// and last byte), given twice each: the chains answer like a map.
+	x.reset(smallIndexKeys)
+	want := map[string]int{}
+	for i := 0; i < smallIndexKeys; i++ {
+		k := fmt.Sprintf("a%03dz", i%(smallIndexKeys/2))
+		x.put(k, pcommon.NewValueInt(int64(i)), i)
+		want[k] = i
+	}
+	for k, pos := range want {
+		if ref, ok := x.get(k); !ok || ref.pos != pos || ref.val.Int() != int64(pos) {
+			t.Fatalf("same-digest keys: get(%q) = %d, %v, want %d", k, ref.pos, ok, pos)
+		}
+	}
+	if _, ok := x.get("a999z"); ok {
+		t.Fatal("same-digest keys: an absent key was found")
+	}
 	// Generation wrap-around clears the table instead of matching stale slots.
 	x.reset(1)
 	x.put("stale", pcommon.NewValueStr("x"), 0)

@@ -208,10 +208,11 @@ func (v *spanView) notePrefix(k string) {
 // absent (each field has a dozen spellings across conventions): the key
 // filter answers those without hashing the key into the map.
 func (v *spanView) lookup(key string) (attrRef, bool) {
-	if !v.keys.mayHave(key) {
+	d := keyDigest(key)
+	if v.keys[d>>6]&(1<<(d&63)) == 0 {
 		return attrRef{}, false
 	}
-	return v.idx.get(key)
+	return v.idx.getDigest(key, d)
 }
 
 // keyFilter is a 256-bit set of (length, first byte, last byte) digests
@@ -260,7 +261,7 @@ func (v *spanView) takeList(l *keyList, accept func(pcommon.Value) bool) (pcommo
 		if v.keys[d>>6]&(1<<(d&63)) == 0 {
 			continue
 		}
-		if ref, present := v.idx.get(l.keys[i]); present && v.takeOne(ref, accept, ok) {
+		if ref, present := v.idx.getDigest(l.keys[i], d); present && v.takeOne(ref, accept, ok) {
 			found, ok = ref.val, true
 		}
 	}
@@ -280,7 +281,7 @@ func (v *spanView) firstListString(l *keyList) string {
 		if v.keys[d>>6]&(1<<(d&63)) == 0 {
 			continue
 		}
-		if ref, ok := v.idx.get(l.keys[i]); ok {
+		if ref, ok := v.idx.getDigest(l.keys[i], d); ok {
 			if s := valueString(ref.val); s != "" {
 				return s
 			}
