@@ -110,3 +110,15 @@ func consumedKeys(v *spanView) string {
 	sort.Strings(keys)
 	return fmt.Sprint(keys)
 }
+
+// TestKeyAfter: the first-byte shortcut orders keys as string comparison.
+func TestKeyAfter(t *testing.T) {
+	keys := []string{"", "a", "b", "ab", "aa", "\xff", "\x00", "otel.scope.name", "otel.span.kind", "service.name", "é", "e"}
+	for _, a := range keys {
+		for _, b := range keys {
+			if got := keyAfter(a, b); got != (a > b) {
+				t.Errorf("keyAfter(%q, %q) = %v", a, b, got)
+			}
+		}
+	}
+}

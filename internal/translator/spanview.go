@@ -494,7 +494,7 @@ func appendFirstByKey(dst, es []MetadataEntry, order []int32) ([]MetadataEntry, 
 	} else {
 		for i := 1; i < len(order); i++ {
 			o, j := order[i], i
-			for ; j > 0 && es[order[j-1]].Key > es[o].Key; j-- {
+			for ; j > 0 && keyAfter(es[order[j-1]].Key, es[o].Key); j-- {
 				order[j] = order[j-1]
 			}
 			order[j] = o
@@ -506,6 +506,15 @@ func appendFirstByKey(dst, es []MetadataEntry, order []int32) ([]MetadataEntry, 
 		}
 	}
 	return dst, order
+}
+
+// keyAfter is a > b, decided on the first bytes when they differ (most
+// metadata keys of a span do) without the call a string comparison costs.
+func keyAfter(a, b string) bool {
+	if a != "" && b != "" && a[0] != b[0] {
+		return a[0] > b[0]
+	}
+	return a > b
 }
 
 // setMeta sets a metadata key (first writer wins, so more specific mappings
