@@ -4,7 +4,8 @@
 package translator
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -84,17 +85,19 @@ func sortedEvents(span ptrace.Span, keep func(name string) bool, withIndex bool)
 		if !keep(ev.Name()) {
 			continue
 		}
+		if refs == nil { // sized once, at the first kept event
+			refs = make([]evRef, 0, evs.Len()-i)
+		}
 		r := evRef{t: uint64(ev.Timestamp()), pos: i, ev: ev}
 		if withIndex {
 			r.idx = eventIndex(ev)
 		}
 		refs = append(refs, r)
 	}
-	sort.SliceStable(refs, func(a, b int) bool {
-		if refs[a].t != refs[b].t {
-			return refs[a].t < refs[b].t
-		}
-		return refs[a].idx < refs[b].idx
+	// slices.SortStableFunc, not sort.SliceStable: no reflection-built
+	// swapper allocated per call.
+	slices.SortStableFunc(refs, func(a, b evRef) int {
+		return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.idx, b.idx))
 	})
 	return refs
 }

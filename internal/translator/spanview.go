@@ -209,7 +209,7 @@ func (v *spanView) notePrefix(k string) {
 // filter answers those without hashing the key into the map.
 func (v *spanView) lookup(key string) (attrRef, bool) {
 	d := keyDigest(key)
-	if v.keys[d>>6]&(1<<(d&63)) == 0 {
+	if !v.keys.hasDigest(d) {
 		return attrRef{}, false
 	}
 	return v.idx.getDigest(key, d)
@@ -231,10 +231,8 @@ func (f *keyFilter) add(k string) {
 	f[d>>6] |= 1 << (d & 63)
 }
 
-func (f *keyFilter) mayHave(k string) bool {
-	d := keyDigest(k)
-	return f[d>>6]&(1<<(d&63)) != 0
-}
+// hasDigest reports whether a key of digest d may be present.
+func (f *keyFilter) hasDigest(d uint8) bool { return f[d>>6]&(1<<(d&63)) != 0 }
 
 // keyList is a package-level precedence list of attribute keys with each
 // key's filter digest computed once: the lists read on every span
@@ -258,7 +256,7 @@ func (v *spanView) takeList(l *keyList, accept func(pcommon.Value) bool) (pcommo
 	var found pcommon.Value
 	ok := false
 	for i, d := range l.digests {
-		if v.keys[d>>6]&(1<<(d&63)) == 0 {
+		if !v.keys.hasDigest(d) {
 			continue
 		}
 		if ref, present := v.idx.getDigest(l.keys[i], d); present && v.takeOne(ref, accept, ok) {
@@ -278,7 +276,7 @@ func (v *spanView) takeListString(l *keyList) string {
 // firstListString is firstString over a keyList.
 func (v *spanView) firstListString(l *keyList) string {
 	for i, d := range l.digests {
-		if v.keys[d>>6]&(1<<(d&63)) == 0 {
+		if !v.keys.hasDigest(d) {
 			continue
 		}
 		if ref, ok := v.idx.getDigest(l.keys[i], d); ok {
