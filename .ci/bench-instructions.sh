@@ -26,14 +26,7 @@ HI="${HI:-30}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-revs=head
-if [ -n "$BASE" ]; then
-	revs="base head"
-	mkdir "$tmp/base"
-	git archive "$BASE" | tar -x -C "$tmp/base"
-	(cd "$tmp/base" && go test -c -o "$tmp/base.test" ./internal/translator)
-fi
-go test -c -o "$tmp/head.test" ./internal/translator
+. .ci/bench-binaries.sh # the working directory is the repository root (above)
 
 count() { # binary benchmark iterations -> instructions
 	(cd internal/translator && GOGC=off GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \

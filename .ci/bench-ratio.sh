@@ -31,14 +31,7 @@ HI="${HI:-23}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-revs=head
-if [ -n "$BASE" ]; then
-	revs="base head"
-	mkdir "$tmp/base"
-	git archive "$BASE" | tar -x -C "$tmp/base"
-	(cd "$tmp/base" && go test -c -o "$tmp/base.test" ./internal/translator)
-fi
-go test -c -o "$tmp/head.test" ./internal/translator
+. .ci/bench-binaries.sh # the working directory is the repository root (above)
 : >"$tmp/out.txt"
 for ((i = 1; i <= COUNT; i++)); do
 	for rev in $revs; do

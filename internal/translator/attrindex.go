@@ -124,10 +124,7 @@ func (x *attrIndex) put(key string, val pcommon.Value, pos int) {
 	}
 }
 
-// get returns the attribute of key.
-func (x *attrIndex) get(key string) (attrRef, bool) { return x.getDigest(key, keyDigest(key)) }
-
-// getDigest is get for a key whose digest d is known.
+// getDigest returns the attribute of key, whose digest (keyDigest) is d.
 func (x *attrIndex) getDigest(key string, d uint8) (attrRef, bool) {
 	if x.small {
 		h := x.heads[d]

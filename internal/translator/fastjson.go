@@ -6,6 +6,7 @@ package translator
 import (
 	"encoding/json"
 	"math/bits"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -56,16 +57,15 @@ func pickMembers(s string, keys []string, vals []any) bool {
 	p := jsonParser{s: s}
 	p.skipSpace()
 	ok := p.members(func(key string) bool {
-		for i, k := range keys {
-			if k == key {
-				p.build = true
-				x, ok := p.value()
-				p.build = false
-				vals[i] = x
-				return ok
-			}
+		i := slices.Index(keys, key)
+		if i < 0 {
+			_, ok := p.rawJSON()
+			return ok
 		}
-		_, ok := p.rawJSON()
+		p.build = true
+		x, ok := p.value()
+		p.build = false
+		vals[i] = x
 		return ok
 	})
 	p.skipSpace()

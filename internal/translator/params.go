@@ -4,6 +4,7 @@
 package translator
 
 import (
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -118,18 +119,9 @@ type invocationParams struct {
 var invocationKeys = [...]string{"temperature", "top_p", "frequency_penalty", "presence_penalty",
 	"max_tokens", "max_completion_tokens", "max_output_tokens", "stream", "stop", "tool_choice"}
 
-func invocationKeyIndex(key string) int {
-	for i, k := range invocationKeys {
-		if k == key {
-			return i
-		}
-	}
-	return -1
-}
-
 // get returns member key, which must be one of invocationKeys.
 func (p *invocationParams) get(key string) any {
-	if i := invocationKeyIndex(key); i >= 0 {
+	if i := slices.Index(invocationKeys[:], key); i >= 0 {
 		return p.vals[i]
 	}
 	return nil

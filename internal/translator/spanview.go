@@ -206,7 +206,11 @@ func (v *spanView) notePrefix(k string) {
 
 // lookup finds an attribute by key. Most keys the mapping asks for are
 // absent (each field has a dozen spellings across conventions): the key
-// filter answers those without hashing the key into the map.
+// filter answers those without a look-up in the index.
+//
+// lookup, takeList and firstListString each test the filter themselves
+// rather than through a shared helper: the test is inlined, and most keys
+// end there, where a helper would not inline and cost a call per key.
 func (v *spanView) lookup(key string) (attrRef, bool) {
 	d := keyDigest(key)
 	if !v.keys.hasDigest(d) {

@@ -4,6 +4,7 @@
 package translator
 
 import (
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -349,10 +350,8 @@ func toolChoiceAttr(val pcommon.Value) any {
 		return nil
 	}
 	return toolChoiceOf(func(k string) any {
-		for i, key := range toolChoiceKeys {
-			if key == k {
-				return members[i]
-			}
+		if i := slices.Index(toolChoiceKeys[:], k); i >= 0 {
+			return members[i]
 		}
 		return nil
 	})
