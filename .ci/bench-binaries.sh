@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Sourced by bench-ratio.sh and bench-instructions.sh: builds the
-# translator's test binary of the working tree as $tmp/head.test and, when
-# BASE is set, that revision's (from git archive, the checkout untouched)
-# as $tmp/base.test; sets revs to the revisions built ("head" or
-# "base head"). Expects tmp and BASE to be set.
+# Sourced by bench-ratio.sh and bench-instructions.sh: makes the scratch
+# directory $tmp (removed on exit), builds the translator's test binary of
+# the working tree as $tmp/head.test and, when BASE is set, that revision's
+# (from git archive, the checkout untouched) as $tmp/base.test; sets revs
+# to the revisions built ("head" or "base head"). Expects BASE to be set.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
 revs=head
 if [ -n "$BASE" ]; then
 	revs="base head"

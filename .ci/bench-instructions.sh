@@ -23,10 +23,8 @@ command -v valgrind >/dev/null || { echo "bench-instructions: valgrind is not in
 BASE="${BASE:-}"
 LO="${LO:-10}"
 HI="${HI:-30}"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 
-. .ci/bench-binaries.sh # the working directory is the repository root (above)
+. .ci/bench-binaries.sh # the working directory is the repository root (above); sets tmp and revs
 
 count() { # binary benchmark iterations -> instructions
 	(cd internal/translator && GOGC=off GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \

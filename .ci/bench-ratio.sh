@@ -28,10 +28,8 @@ BENCHTIME="${BENCHTIME:-1s}"
 CPU="${CPU:-1}"
 LO="${LO:-3}"
 HI="${HI:-23}"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
 
-. .ci/bench-binaries.sh # the working directory is the repository root (above)
+. .ci/bench-binaries.sh # the working directory is the repository root (above); sets tmp and revs
 : >"$tmp/out.txt"
 for ((i = 1; i <= COUNT; i++)); do
 	for rev in $revs; do
