@@ -17,6 +17,7 @@ package translator_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,6 +115,19 @@ func BenchmarkFixtures(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchEncodings(b, benchdata.FixtureTraces(fx, benchSpans, 1))
+}
+
+// BenchmarkFixtureEach: BenchmarkFixtures one fixture at a time (about
+// 1,000 spans of copies of it), to see which shapes cost the most.
+func BenchmarkFixtureEach(b *testing.B) {
+	fx, names, err := benchdata.LoadFixtures("testdata/fixtures")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, name := range names {
+		name = strings.TrimSuffix(filepath.Base(name), ".json")
+		b.Run("fixture="+name, func(b *testing.B) { benchEncodings(b, benchdata.FixtureTraces(fx[i:i+1], benchSpans, 1)) })
+	}
 }
 
 // BenchmarkBatchSize: the mixed traffic in batches of 1 to 10,000 spans (the

@@ -26,7 +26,13 @@ func (c *msgConv) langfusePrompt() []Message {
 	if !ok {
 		return nil
 	}
-	var msgs []Message
+	msgs, ok := c.fastLangfusePrompt(val)
+	if ok {
+		if len(msgs) > 0 {
+			v.consume("langfuse.observation.input")
+		}
+		return msgs
+	}
 	switch x := structured(val).(type) {
 	case []any:
 		msgs = c.fromList(x, "user", 0)
@@ -43,6 +49,33 @@ func (c *msgConv) langfusePrompt() []Message {
 		v.consume("langfuse.observation.input")
 	}
 	return msgs
+}
+
+// fastLangfusePrompt is langfusePrompt's conversion for an input of the
+// fast shape: a message list, or an object whose messages member is one
+// (read without the tree of the object, its tools and the list); ok is
+// false, with nothing done, for anything else.
+func (c *msgConv) fastLangfusePrompt(val pcommon.Value) ([]Message, bool) {
+	if val.Type() != pcommon.ValueTypeStr || !useFastMessages {
+		return nil, false
+	}
+	s := val.Str()
+	switch firstNonSpace(s) {
+	case '[':
+		// structured's tree would be handed to fromList at depth 0: the
+		// list as text is met at depth -1 (see messagesFromValue).
+		return c.fastMessages(s, "user", -1)
+	case '{':
+		raw, found, ok := memberRaw(s, "messages")
+		if !ok {
+			return nil, false
+		}
+		if !found || firstNonSpace(raw) != '[' {
+			return nil, true // not a list: no messages
+		}
+		return c.fastMessages(raw, "user", -1)
+	}
+	return nil, false
 }
 
 // langfuseCompletion reads a generation's langfuse.observation.output: an
@@ -78,11 +111,21 @@ func langfuseTools(v *spanView) any {
 	if !ok {
 		return nil
 	}
+	if val.Type() == pcommon.ValueTypeStr && firstNonSpace(val.Str()) == '{' {
+		// Only the tools member is decoded, not the messages beside it.
+		vals := []any{nil}
+		if !pickMembers(val.Str(), langfuseToolsKey, vals) {
+			return nil
+		}
+		return vals[0]
+	}
 	if m, isMap := structured(val).(map[string]any); isMap {
 		return m["tools"]
 	}
 	return nil
 }
+
+var langfuseToolsKey = []string{"tools"}
 
 // langfuseParams returns langfuse.observation.model.parameters as a map of
 // request parameters (the same shape as OpenInference's invocation

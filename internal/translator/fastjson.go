@@ -72,6 +72,24 @@ func pickMembers(s string, keys []string, vals []any) bool {
 	return ok && p.i == len(p.s)
 }
 
+// memberRaw returns the text of the member key of the JSON object s (the
+// last, when given twice, as in a decoded map), validating all of s;
+// found is false when the object has no such member, ok false exactly
+// when parseJSON(s) fails or gives no object.
+func memberRaw(s, key string) (raw string, found, ok bool) {
+	p := jsonParser{s: s}
+	p.skipSpace()
+	ok = p.members(func(k string) bool {
+		text, ok := p.rawJSON()
+		if ok && k == key {
+			raw, found = text, true
+		}
+		return ok
+	})
+	p.skipSpace()
+	return raw, found, ok && p.i == len(p.s)
+}
+
 // validJSON reports whether s is one JSON value, without allocating.
 func validJSON(s string) bool {
 	p := jsonParser{s: s}

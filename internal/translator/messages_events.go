@@ -179,6 +179,9 @@ func (c *msgConv) eventMessages(input bool) []Message {
 
 func (c *msgConv) inputEventMessage(ev ptrace.SpanEvent) []Message {
 	role := eventRole(ev.Name())
+	if out, ok := c.fastInputEvent(ev, role); ok {
+		return out
+	}
 	// eventBody's map is built for this call: it becomes the message.
 	msg := c.eventBody(ev)
 	if r := roleOf(msg["role"]); r != "" {
@@ -194,6 +197,9 @@ func (c *msgConv) inputEventMessage(ev ptrace.SpanEvent) []Message {
 }
 
 func (c *msgConv) choiceEventMessage(ev ptrace.SpanEvent) []Message {
+	if out, ok := c.fastChoiceEvent(ev); ok {
+		return out
+	}
 	body := c.eventBody(ev)
 	if fr, ok := mAny(body, "finish_reason", "finishReason"); ok {
 		c.addFinish(fr)

@@ -195,6 +195,15 @@ func (c *msgConv) promptValue(val pcommon.Value) []Message {
 	if isEmptyContent(s) {
 		return nil
 	}
+	// A message list of the fast shape, read without its tree; the tree
+	// would be handed to fromAny at depth 0, the list as text is met at
+	// depth -1 (see messagesFromValue).
+	if out, ok := c.fastValueMessages(s, "user"); ok {
+		if len(out) > 0 {
+			return out
+		}
+		return c.emit(nil, Message{Role: "user", Content: c.v.cappedText(s)})
+	}
 	if d, decoded := c.decodeContentString(s); decoded {
 		if msgs := c.fromAny(d, "user", 0); len(msgs) > 0 {
 			return msgs
@@ -207,6 +216,17 @@ func (c *msgConv) promptValue(val pcommon.Value) []Message {
 	return c.emit(nil, Message{Role: "user", Content: c.v.cappedText(s)})
 }
 
+// fastValueMessages is fromAny(decoded s, def, 0) for a string s that
+// holds a message list of the fast shape; ok is false, with nothing done,
+// for anything else.
+func (c *msgConv) fastValueMessages(s, def string) ([]Message, bool) {
+	t := strings.TrimSpace(s)
+	if t == "" || t[0] != '[' {
+		return nil, false
+	}
+	return c.fastMessages(t, def, -1)
+}
+
 // completionValue converts a gen_ai.completion value: a JSON message list
 // or response, else one assistant message.
 func (c *msgConv) completionValue(val pcommon.Value) []Message {
@@ -216,6 +236,12 @@ func (c *msgConv) completionValue(val pcommon.Value) []Message {
 	s := val.Str()
 	if isEmptyContent(s) {
 		return nil
+	}
+	if out, ok := c.fastValueMessages(s, "assistant"); ok {
+		if len(out) > 0 {
+			return out
+		}
+		return c.emit(nil, Message{Role: "assistant", Content: c.v.cappedText(s)})
 	}
 	if d, decoded := c.decodeContentString(s); decoded {
 		if msgs := c.fromAny(d, "assistant", 0); len(msgs) > 0 {

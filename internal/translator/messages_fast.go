@@ -31,7 +31,7 @@ type fastMsg struct {
 }
 
 type fastPart struct {
-	kind     byte   // 't' text, 'c' tool_call, 'r' tool_call_response
+	kind     byte   // 't' text, 'c' tool_call, 'r' tool_call_response, 'j' json block
 	text     string // text part content; a response's when hasText
 	id, name string
 	raw      string // raw JSON of arguments / response, "" when absent or null
@@ -44,6 +44,14 @@ type fastReader struct {
 	msgs    []fastMsg
 	parts   []fastPart
 	scratch []byte
+	// rare is set by part for a type isPartMap does not count as a part
+	// (toolcall, tooluse, toolresult): a list of content holding one is
+	// not a part list to the general path.
+	rare bool
+	// busy, blocks and join serve the content reader (messages_fast_content.go).
+	busy   bool
+	blocks []textBlock
+	join   []byte
 }
 
 // useFastMessages lets the equivalence tests run the general path alone.
@@ -106,6 +114,8 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 			b.toolCalls = append(b.toolCalls, c.fastCall(p))
 		case 'r':
 			b.results = append(b.results, c.fastResult(p, depth))
+		case 'j':
+			b.addText(c.fastJSONText(p.raw))
 		}
 	}
 }
@@ -130,6 +140,11 @@ func (c *msgConv) fastResult(p *fastPart, depth int) Message {
 			if b, ok := c.v.metaText.canonicalJSON(raw); ok {
 				return c.toolResult(p.id, p.name, c.v.capContent(c.v.arena.copyString(b)))
 			}
+		}
+	}
+	if depth+1 <= maxMsgDepth && p.raw != "" && p.raw[0] == '[' {
+		if text, ok := c.blockListText(p.raw); ok {
+			return c.toolResult(p.id, p.name, text)
 		}
 	}
 	var res any
@@ -480,7 +495,8 @@ func (r *fastReader) part(p *jsonParser) bool {
 		return false
 	}
 	var fp fastPart
-	switch strings.ToLower(typ) {
+	lower := strings.ToLower(typ)
+	switch lower {
 	case "text", "input_text", "output_text":
 		// mAny(content, text): the first present non-null, as a string.
 		k := fText
@@ -498,11 +514,13 @@ func (r *fastReader) part(p *jsonParser) bool {
 		}
 	case "tool_call", "tool-call", "tool_use", "function_call", "toolcall", "tooluse":
 		fp.kind = 'c'
+		r.rare = lower == "toolcall" || lower == "tooluse" // not in partTypes
 		if !r.call(&f, &fp, p.arena) {
 			return false
 		}
 	case "tool_call_response", "tool-result", "tool_result", "function_call_output", "toolresult":
 		fp.kind = 'r'
+		r.rare = lower == "toolresult" // not in partTypes
 		id, ok1 := f.one(resultIDKeys)
 		name, ok2 := f.one(resultNameKeys)
 		res, ok3 := f.one(resultKeys)

@@ -22,25 +22,7 @@ func (c *msgConv) addContent(b *msgBuilder, x any, depth int) {
 	switch t := x.(type) {
 	case nil:
 	case string:
-		if t == "" {
-			return
-		}
-		d, decoded := c.decodeContentString(t)
-		if decoded {
-			switch dd := d.(type) {
-			case []any:
-				if isPartList(dd) {
-					c.addContent(b, dd, depth+1)
-					return
-				}
-			case map[string]any:
-				if isPartMap(dd) {
-					c.addMapPart(b, dd, depth+1)
-					return
-				}
-			}
-		}
-		b.addText(c.v.capContent(t))
+		c.addContentString(b, t, depth)
 	case []any:
 		for _, p := range t {
 			c.addPart(b, p, depth+1)
@@ -60,6 +42,35 @@ func (c *msgConv) addContent(b *msgBuilder, x any, depth int) {
 			b.addText(s)
 		}
 	}
+}
+
+// addContentString is addContent for a string (without boxing it): a
+// JSON part list or part is converted, anything else is text.
+func (c *msgConv) addContentString(b *msgBuilder, t string, depth int) {
+	if depth > maxMsgDepth || t == "" {
+		return
+	}
+	// A part list is reached at depth+2 (addContent → addPart →
+	// addMapPart); read without its tree when of the fast shape.
+	if tt := strings.TrimSpace(t); tt != "" && tt[0] == '[' && c.fastContent(b, tt, depth+2) {
+		return
+	}
+	d, decoded := c.decodeContentString(t)
+	if decoded {
+		switch dd := d.(type) {
+		case []any:
+			if isPartList(dd) {
+				c.addContent(b, dd, depth+1)
+				return
+			}
+		case map[string]any:
+			if isPartMap(dd) {
+				c.addMapPart(b, dd, depth+1)
+				return
+			}
+		}
+	}
+	b.addText(c.v.capContent(t))
 }
 
 func (c *msgConv) addPart(b *msgBuilder, p any, depth int) {

@@ -38,6 +38,8 @@ type spanView struct {
 	lastTools lastTools
 	// fast holds the reused buffers of the fast message path.
 	fast fastReader
+	// fastContent is the content-string reader's (messages_fast_content.go).
+	fastContent fastReader
 	// arena holds the batch's small strings (hex ids, unescaped text).
 	arena byteArena
 	// resMeta and scope are the metadata of the current resource and
