@@ -306,8 +306,7 @@ func toolChoiceEventOutput(v *spanView) (string, bool) {
 			if !ok {
 				continue
 			}
-			tree := structured(val)
-			if text, ok := textBlocks(tree); ok {
+			if text, ok := v.textBlocksOf(val); ok {
 				return v.capJSONText(quoteString(text)), true
 			}
 			if s, ok := contentText(v, k, val); ok {
@@ -316,6 +315,76 @@ func toolChoiceEventOutput(v *spanView) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// textBlocksOf is textBlocks(structured(val)), without the tree when the
+// text tells: only a list, or a JSON string holding one, can be a block
+// list, and a list is read with the pull parser.
+func (v *spanView) textBlocksOf(val pcommon.Value) (string, bool) {
+	if val.Type() == pcommon.ValueTypeStr {
+		switch firstNonSpace(val.Str()) {
+		case '[':
+			if text, ok, sure := v.readTextBlocks(val.Str()); sure {
+				return text, ok
+			}
+		case '"':
+		default: // structured gives a string, or a map
+			return "", false
+		}
+	}
+	return textBlocks(structured(val))
+}
+
+// readTextBlocks reads s (a list) as textBlocks reads its tree. sure is
+// false for an element with a duplicate text key or a text that is no
+// string (its map keeps the last); any other element that is not a lone
+// text string, or s not being valid JSON, makes it surely not a block
+// list.
+func (v *spanView) readTextBlocks(s string) (text string, ok, sure bool) {
+	r := &v.fastContent
+	r.blocks = r.blocks[:0]
+	p := jsonParser{s: s, arena: &v.arena, scratch: &r.scratch}
+	p.skipSpace()
+	dup := false
+	valid := p.each('[', ']', func() bool {
+		var bl textBlock
+		n := 0
+		ok := p.members(func(key string) bool {
+			if key != "text" {
+				return false // a map of another key: surely no block
+			}
+			// A second text key, or a text that is no string (a later
+			// duplicate could be one): the tree decides.
+			if n++; n > 1 || p.peek() != '"' {
+				dup = true
+				return false
+			}
+			s, ok := p.stringValue()
+			bl.text = s
+			return ok
+		})
+		if !ok || n == 0 {
+			return false
+		}
+		r.blocks = append(r.blocks, bl)
+		return true
+	})
+	p.skipSpace()
+	if dup {
+		return "", false, false
+	}
+	if !valid || p.i != len(p.s) || len(r.blocks) == 0 {
+		return "", false, true
+	}
+	buf := r.join[:0]
+	for i := range r.blocks {
+		if i > 0 {
+			buf = append(buf, '\n')
+		}
+		buf = append(buf, r.blocks[i].text...)
+	}
+	r.join = buf
+	return v.arena.copyString(buf), true, true
 }
 
 // textBlocks joins a list of {"text": …} blocks; ok=false when the value

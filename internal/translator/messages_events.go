@@ -59,6 +59,16 @@ func eventIndex(ev ptrace.SpanEvent) int64 {
 		s := val.Str()
 		// Cheap look before a decode: only bodies that mention an index.
 		if strings.Contains(s, `"index"`) && len(s) < 1<<20 {
+			if firstNonSpace(s) == '{' {
+				// The index member alone is decoded, not the message.
+				vals := []any{nil}
+				if pickMembers(s, eventIndexKey, vals) {
+					if n, ok := anyInt(vals[0]); ok {
+						return n
+					}
+				}
+				return 0
+			}
 			if m, ok := decodeMaybeJSON(s).(map[string]any); ok {
 				if n, ok := anyInt(m["index"]); ok {
 					return n
@@ -74,6 +84,8 @@ func eventIndex(ev ptrace.SpanEvent) int64 {
 	}
 	return 0
 }
+
+var eventIndexKey = []string{"index"}
 
 // sortedEvents returns the events accepted by keep, ordered by time then
 // index (stable, so equal keys keep their recorded order).
@@ -153,11 +165,14 @@ func (c *msgConv) eventMessages(input bool) []Message {
 	var out []Message
 	if input {
 		refs := sortedEvents(span, func(n string) bool { return eventRole(n) != "" }, false)
+		if len(refs) > 0 {
+			out = make([]Message, 0, len(refs))
+		}
 		for _, r := range refs {
 			if c.full {
 				break
 			}
-			out = append(out, c.inputEventMessage(r.ev)...)
+			out = c.inputEventMessage(out, r.ev)
 		}
 		if len(out) > 0 {
 			return out
@@ -165,11 +180,14 @@ func (c *msgConv) eventMessages(input bool) []Message {
 		return c.contentEvents(evContentPrompt, genai.Prompt, "user")
 	}
 	refs := sortedEvents(span, func(n string) bool { return n == evChoice }, true)
+	if len(refs) > 0 {
+		out = make([]Message, 0, len(refs))
+	}
 	for _, r := range refs {
 		if c.full {
 			break
 		}
-		out = append(out, c.choiceEventMessage(r.ev)...)
+		out = c.choiceEventMessage(out, r.ev)
 	}
 	if len(out) > 0 {
 		return out
@@ -177,10 +195,11 @@ func (c *msgConv) eventMessages(input bool) []Message {
 	return c.contentEvents(evContentComplete, genai.Completion, "assistant")
 }
 
-func (c *msgConv) inputEventMessage(ev ptrace.SpanEvent) []Message {
+// inputEventMessage appends the messages of an input event to out.
+func (c *msgConv) inputEventMessage(out []Message, ev ptrace.SpanEvent) []Message {
 	role := eventRole(ev.Name())
-	if out, ok := c.fastInputEvent(ev, role); ok {
-		return out
+	if res, ok := c.fastInputEvent(out, ev, role); ok {
+		return res
 	}
 	// eventBody's map is built for this call: it becomes the message.
 	msg := c.eventBody(ev)
@@ -193,12 +212,13 @@ func (c *msgConv) inputEventMessage(ev ptrace.SpanEvent) []Message {
 			msg["content"] = m
 		}
 	}
-	return c.fromMessageMap(msg, role, 1)
+	return append(out, c.fromMessageMap(msg, role, 1)...)
 }
 
-func (c *msgConv) choiceEventMessage(ev ptrace.SpanEvent) []Message {
-	if out, ok := c.fastChoiceEvent(ev); ok {
-		return out
+// choiceEventMessage appends the messages of a gen_ai.choice event to out.
+func (c *msgConv) choiceEventMessage(out []Message, ev ptrace.SpanEvent) []Message {
+	if res, ok := c.fastChoiceEvent(out, ev); ok {
+		return res
 	}
 	body := c.eventBody(ev)
 	if fr, ok := mAny(body, "finish_reason", "finishReason"); ok {
@@ -244,7 +264,7 @@ func (c *msgConv) choiceEventMessage(ev ptrace.SpanEvent) []Message {
 	if _, ok := m["role"]; !ok {
 		m["role"] = "assistant"
 	}
-	return c.fromMessageMap(m, "assistant", 1)
+	return append(out, c.fromMessageMap(m, "assistant", 1)...)
 }
 
 // contentEvents reads v1.26 gen_ai.content.prompt/completion events.

@@ -180,8 +180,9 @@ func fastMessageObject(p *jsonParser, f *evFields) bool {
 	})
 }
 
-// fastInputEvent is inputEventMessage for a body of the fast shape.
-func (c *msgConv) fastInputEvent(ev ptrace.SpanEvent, role string) ([]Message, bool) {
+// fastInputEvent is inputEventMessage for a body of the fast shape: the
+// event's messages appended to out.
+func (c *msgConv) fastInputEvent(out []Message, ev ptrace.SpanEvent, role string) ([]Message, bool) {
 	var f evFields
 	if !useFastMessages || !c.fastEventBody(ev, &f) || f.has&efMessageObj != 0 {
 		return nil, false
@@ -208,13 +209,13 @@ func (c *msgConv) fastInputEvent(ev ptrace.SpanEvent, role string) ([]Message, b
 	} else if f.has&efFinishAlt != 0 {
 		c.addFinish(f.finishAlt)
 	}
-	return c.finishMsg(nil, b), true
+	return c.finishMsg(out, b), true
 }
 
 // fastChoiceEvent is choiceEventMessage for a body of the fast shape: a
 // message (or content) that is text, a list of content parts or blocks,
 // or an object of a role and a text content.
-func (c *msgConv) fastChoiceEvent(ev ptrace.SpanEvent) ([]Message, bool) {
+func (c *msgConv) fastChoiceEvent(out []Message, ev ptrace.SpanEvent) ([]Message, bool) {
 	var f evFields
 	if !useFastMessages || !c.fastEventBody(ev, &f) {
 		return nil, false
@@ -272,5 +273,5 @@ func (c *msgConv) fastChoiceEvent(ev ptrace.SpanEvent) ([]Message, bool) {
 	case hasMsg && msg != "":
 		c.addContentString(b, msg, 2)
 	}
-	return c.finishMsg(nil, b), true
+	return c.finishMsg(out, b), true
 }

@@ -306,9 +306,9 @@ func countFastEvents(span ptrace.Span, taken, all int) (int, int) {
 		ok := false
 		switch role := eventRole(ev.Name()); {
 		case role != "":
-			_, ok = c.fastInputEvent(ev, role)
+			_, ok = c.fastInputEvent(nil, ev, role)
 		case ev.Name() == evChoice:
-			_, ok = c.fastChoiceEvent(ev)
+			_, ok = c.fastChoiceEvent(nil, ev)
 		default:
 			continue
 		}
@@ -470,4 +470,57 @@ func FuzzLangfuseInput(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkLangfuseInput)
+}
+
+// TestEventIndexMatchesTree: the index of a gen_ai.event.content object,
+// read as its one member, is the index of the object's tree.
+func TestEventIndexMatchesTree(t *testing.T) {
+	for _, s := range []string{
+		`{"index":2,"message":{"content":"x"}}`, `{"index":-1}`, `{"index":1.5}`, `{"index":"3"}`, `{"index":null}`,
+		`{"index":1,"index":4}`, `{"index":1`, `{"message":"no \"index\" member"}`, ` {"index":7} `, `{"index":1e400}`,
+		`"{\"index\":5}"`, `[{"index":1}]`, `{"a":{"index":9}}`,
+	} {
+		ev := ptrace.NewSpanEvent()
+		ev.Attributes().PutStr("gen_ai.event.content", s)
+		var want int64 // as eventIndex read it before: the tree, after the same cheap look
+		if m, ok := decodeMaybeJSON(s).(map[string]any); ok && strings.Contains(s, `"index"`) {
+			if n, ok := anyInt(m["index"]); ok {
+				want = n
+			}
+		}
+		if got := eventIndex(ev); got != want {
+			t.Errorf("eventIndex(%s) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// TestTextBlocksMatchTree: a tool span's choice-event output read without
+// its tree (textBlocksOf) is what textBlocks made of the tree.
+func TestTextBlocksMatchTree(t *testing.T) {
+	seeds := append(append([]string(nil), blockSeeds...),
+		`[{"text":1,"text":"later"}]`, `[{"text":"a","text":1}]`, `[{"text":"a"},{"text":"b","x":1}]`, `[{"x":1}]`,
+		`[{"text":"a"},{"text":"b"}]`+"\u00a0", `"[{\"text\":\"double\"}]"`, `{"text":"object"}`, `[{"text":"a"}] `, `[{"text":"a"},{}]`)
+	for _, s := range seeds {
+		checkTextBlocks(t, s)
+	}
+}
+
+func checkTextBlocks(t *testing.T, s string) {
+	t.Helper()
+	opts := DefaultOptions()
+	v := newSpanView(&opts)
+	v.reset(ptrace.NewSpan(), "s", pcommon.NewMap(), false)
+	val := pcommon.NewValueStr(s)
+	got, gotOK := v.textBlocksOf(val)
+	want, wantOK := textBlocks(structured(val))
+	if got != want || gotOK != wantOK {
+		t.Fatalf("text blocks of %q: %q %v, want %q %v", s, got, gotOK, want, wantOK)
+	}
+}
+
+func FuzzTextBlocks(f *testing.F) {
+	for _, s := range blockSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkTextBlocks)
 }
