@@ -6,6 +6,7 @@ package delivery // import "github.com/respanai/respanexporter/internal/delivery
 import (
 	"bytes"
 	"io"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 )
@@ -25,12 +26,31 @@ var bodyPool sync.Pool // of *[]byte
 // maxPooledBody keeps rare huge bodies out of the pool.
 const maxPooledBody = 16 << 20
 
-// getBody returns an empty buffer of at least n bytes of capacity.
+// getBody returns an empty buffer of at least n bytes of capacity. New
+// buffers are made a size class large (bodyClass), so that a buffer back
+// from a push fits the next pushes of about its size; one too small for
+// this push goes back for a smaller one.
 func getBody(n int) []byte {
-	if p, ok := bodyPool.Get().(*[]byte); ok && cap(*p) >= n {
-		return (*p)[:0]
+	if p, ok := bodyPool.Get().(*[]byte); ok {
+		if cap(*p) >= n {
+			return (*p)[:0]
+		}
+		bodyPool.Put(p)
 	}
-	return make([]byte, 0, n)
+	return make([]byte, 0, bodyClass(n))
+}
+
+// bodyClass rounds n up to the next of the sizes 2^k and 1.5·2^k: at most
+// half again as much memory as asked for, and few distinct sizes.
+func bodyClass(n int) int {
+	if n <= 1024 {
+		return n
+	}
+	c := 1 << bits.Len(uint(n-1)) // the power of two at or above n
+	if c/4*3 >= n {
+		c = c / 4 * 3
+	}
+	return c
 }
 
 func putBody(b []byte) {

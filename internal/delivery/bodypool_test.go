@@ -73,3 +73,22 @@ func TestSendReusesBodies(t *testing.T) {
 		t.Fatalf("server saw %d requests", got.Load())
 	}
 }
+
+// TestBodyClass: buffers are made in few sizes, never smaller than asked
+// for and at most half again as large.
+func TestBodyClass(t *testing.T) {
+	for _, n := range []int{1, 1000, 1024, 1025, 1536, 1537, 4096, 5000, 6144, 6145, 3 << 20, 3<<20 + 1, 16 << 20} {
+		c := bodyClass(n)
+		if c < n || n > 1024 && float64(c) > 1.5*float64(n) {
+			t.Errorf("bodyClass(%d) = %d", n, c)
+		}
+	}
+	if bodyClass(5000) != 6144 || bodyClass(6145) != 8192 || bodyClass(3<<20) != 3<<20 {
+		t.Errorf("size classes: %d %d %d", bodyClass(5000), bodyClass(6145), bodyClass(3<<20))
+	}
+	small := make([]byte, 0, 2048)
+	bodyPool.Put(&small)
+	if b := getBody(1 << 20); cap(b) != 1<<20 {
+		t.Errorf("getBody(1 MiB) has capacity %d", cap(b))
+	}
+}
