@@ -149,6 +149,14 @@ func messagesFromAny(v *spanView, raw any, role string) []Message {
 // attribute value: a JSON message list of the fast shape (messages_fast.go)
 // is read without its tree, anything else goes the general way.
 func messagesFromValue(v *spanView, val pcommon.Value, role string) []Message {
+	if val.Type() == pcommon.ValueTypeSlice {
+		c := newMsgConv(v)
+		def := sideRole(role)
+		if out, ok := c.fastValueMessages(val, def, -1); ok {
+			c.flushSide(def)
+			return out
+		}
+	}
 	if val.Type() == pcommon.ValueTypeStr && firstNonSpace(val.Str()) == '[' {
 		c := newMsgConv(v)
 		def := sideRole(role)
@@ -169,6 +177,15 @@ func messagesFromValue(v *spanView, val pcommon.Value, role string) []Message {
 // message's parts only when every type is in partTypes, which not every
 // tool-call spelling the fast reader knows is.
 func systemMessagesFromValue(v *spanView, val pcommon.Value) []Message {
+	if val.Type() == pcommon.ValueTypeSlice {
+		r := &v.fast
+		if useFastMessages && r.readValueParts(val) && onlyTextParts(r.parts) {
+			c := newMsgConv(v)
+			b := &msgBuilder{role: "system"}
+			c.applyFastParts(b, r.parts, 2)
+			return c.finishMsg(nil, b)
+		}
+	}
 	if val.Type() == pcommon.ValueTypeStr && firstNonSpace(val.Str()) == '[' {
 		r := &v.fast
 		if useFastMessages && r.readParts(val.Str(), &v.arena) && onlyTextParts(r.parts) {
@@ -343,6 +360,14 @@ func (c *msgConv) fromAny(raw any, def string, depth int) []Message {
 func (c *msgConv) fromValue(val pcommon.Value, def string, depth int) []Message {
 	if val.Type() == pcommon.ValueTypeStr {
 		return c.fromString(val.Str(), def, depth)
+	}
+	// A structured list, read without its tree (fromAny is called at
+	// depth: the fast path counts from one level above), when its parts
+	// (met at depth+3) are within the depth the general path converts.
+	if val.Type() == pcommon.ValueTypeSlice && depth+3 <= maxMsgDepth && !c.full {
+		if out, ok := c.fastValueMessages(val, def, depth-1); ok {
+			return out
+		}
 	}
 	return c.fromAny(valueToAny(val), def, depth)
 }

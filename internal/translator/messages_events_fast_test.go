@@ -524,3 +524,39 @@ func FuzzTextBlocks(f *testing.F) {
 	}
 	f.Fuzz(checkTextBlocks)
 }
+
+// TestFastReadersReleased: a view going back to the pool keeps nothing of
+// the batch in its fast readers' buffers.
+func TestFastReadersReleased(t *testing.T) {
+	tr := New(DefaultOptions())
+	span := ptrace.NewSpan()
+	opts := DefaultOptions()
+	v := newSpanView(&opts)
+	v.reset(span, "s", pcommon.NewMap(), false)
+	c := newMsgConv(v)
+	b := &msgBuilder{role: "user"}
+	if !c.fastContent(b, `[{"text":"secret"},{"toolResult":{"toolUseId":"t","content":[{"text":"a"},{"text":"b"}]}}]`, 2) {
+		t.Fatal("content not read by the fast path")
+	}
+	if _, ok := c.fastMessages(`[{"role":"user","content":"hello"}]`, "user", -1); !ok {
+		t.Fatal("messages not read by the fast path")
+	}
+	tr.putView(v)
+	for _, r := range []*fastReader{&v.fast, &v.fastContent} {
+		for _, p := range r.parts[:cap(r.parts)] {
+			if p.text != "" || p.id != "" || p.raw != "" {
+				t.Errorf("a released reader still holds a part: %+v", p)
+			}
+		}
+		for _, m := range r.msgs[:cap(r.msgs)] {
+			if m.text != "" || m.role != "" {
+				t.Errorf("a released reader still holds a message: %+v", m)
+			}
+		}
+		for _, bl := range r.blocks[:cap(r.blocks)] {
+			if bl.text != "" {
+				t.Errorf("a released reader still holds a block: %+v", bl)
+			}
+		}
+	}
+}

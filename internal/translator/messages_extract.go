@@ -164,6 +164,14 @@ func (c *msgConv) systemInstructionsValue(val pcommon.Value) []Message {
 			return out
 		}
 	}
+	// A structured list of parts (the general path reaches them at depth
+	// 2, as for a string).
+	if val.Type() == pcommon.ValueTypeSlice {
+		b := &msgBuilder{role: "system"}
+		if c.fastValueParts(b, val, 2) {
+			return c.finishMsg(nil, b)
+		}
+	}
 	return c.systemInstructions(valueToAny(val))
 }
 
@@ -198,7 +206,7 @@ func (c *msgConv) promptValue(val pcommon.Value) []Message {
 	// A message list of the fast shape, read without its tree; the tree
 	// would be handed to fromAny at depth 0, the list as text is met at
 	// depth -1 (see messagesFromValue).
-	if out, ok := c.fastValueMessages(s, "user"); ok {
+	if out, ok := c.fastStringMessages(s, "user"); ok {
 		if len(out) > 0 {
 			return out
 		}
@@ -216,10 +224,10 @@ func (c *msgConv) promptValue(val pcommon.Value) []Message {
 	return c.emit(nil, Message{Role: "user", Content: c.v.cappedText(s)})
 }
 
-// fastValueMessages is fromAny(decoded s, def, 0) for a string s that
+// fastStringMessages is fromAny(decoded s, def, 0) for a string s that
 // holds a message list of the fast shape; ok is false, with nothing done,
 // for anything else.
-func (c *msgConv) fastValueMessages(s, def string) ([]Message, bool) {
+func (c *msgConv) fastStringMessages(s, def string) ([]Message, bool) {
 	t := strings.TrimSpace(s)
 	if t == "" || t[0] != '[' {
 		return nil, false
@@ -237,7 +245,7 @@ func (c *msgConv) completionValue(val pcommon.Value) []Message {
 	if isEmptyContent(s) {
 		return nil
 	}
-	if out, ok := c.fastValueMessages(s, "assistant"); ok {
+	if out, ok := c.fastStringMessages(s, "assistant"); ok {
 		if len(out) > 0 {
 			return out
 		}

@@ -3,7 +3,11 @@
 
 package translator
 
-import "strings"
+import (
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
 
 // The fast path of message conversion. Most message lists on the wire are
 // the GenAI semconv shape ([{role, parts:[{type:"text", content}, tool_call,
@@ -35,8 +39,13 @@ type fastPart struct {
 	text     string // text part content; a response's when hasText
 	id, name string
 	raw      string // raw JSON of arguments / response, "" when absent or null
-	// hasText: the response is a string, read with the part (readFields).
+	// hasText: the response is a string, read with the part (readFields);
+	// for a call read from a structured value (readValue), the arguments
+	// are the string text.
 	hasText bool
+	// val holds a call's structured arguments read by readValue (hasVal).
+	val    pcommon.Value
+	hasVal bool
 }
 
 // fastReader holds the reused buffers of the fast path (one per view).
@@ -52,6 +61,15 @@ type fastReader struct {
 	busy   bool
 	blocks []textBlock
 	join   []byte
+}
+
+// release drops what the reader's buffers still reference of the batch
+// (message text, structured values) before its view waits in the pool,
+// and the buffers a hostile input grew beyond what ordinary ones use.
+func (r *fastReader) release() {
+	r.msgs, r.parts, r.blocks = reuseBuf(r.msgs), reuseBuf(r.parts), reuseBuf(r.blocks)
+	r.scratch, r.join = reuseBytes(r.scratch), reuseBytes(r.join)
+	r.busy, r.rare = false, false
 }
 
 // useFastMessages lets the equivalence tests run the general path alone.
@@ -123,9 +141,9 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 // fastResult is toolResultMsg for a result read by the fast path. The
 // common result, an object or list that resultText would only marshal
 // back to text, or a {type, value} wrapper whose value it would marshal,
-// is transcoded straight to that text (canonicalJSON) without its tree; a
-// text wrapper, a list of text/json blocks, a string or a scalar takes
-// the general way.
+// is transcoded straight to that text (canonicalJSON) without its tree;
+// a list of text/json blocks is joined without its tree (blockListText);
+// a text wrapper or a scalar takes the general way.
 func (c *msgConv) fastResult(p *fastPart, depth int) Message {
 	// resultText is called at depth+1 and gives "" beyond maxMsgDepth.
 	if p.hasText { // a string result, as resultText writes one
@@ -220,8 +238,13 @@ func marshalledText(raw string, arena *byteArena, scratch *[]byte) (string, bool
 // fastCall is toolCallFromMap for a call read by the fast path.
 func (c *msgConv) fastCall(p *fastPart) ToolCall {
 	tc := ToolCall{ID: truncateRunes(p.id, 256), Name: truncateRunes(p.name, 256)}
-	if p.raw != "" {
+	switch {
+	case p.raw != "":
 		tc.Arguments = c.fastArgs(p.raw)
+	case p.hasText: // argsText of a string
+		tc.Arguments = c.v.capContent(p.text)
+	case p.hasVal: // argsText of valueToAny(val), written without the tree
+		tc.Arguments = c.v.capContent(c.v.arena.copyString(c.v.metaText.appendValueAt(p.val, valueArgsDepth)))
 	}
 	return tc
 }

@@ -20,9 +20,10 @@ package translator
 // nothing done, otherwise.
 func (c *msgConv) fastContent(b *msgBuilder, t string, depth int) bool {
 	r := &c.v.fastContent
-	// busy: a part being applied may reach a content string again (a tool
-	// result's general path); that one takes the general way, since the
-	// parts being applied live in r.
+	// busy guards r.parts while they are applied: no part's conversion
+	// reaches a content string today, but one that did would take the
+	// general way instead of overwriting the parts being read.
+	// (blockListText, called while busy, uses r.blocks and r.join only.)
 	if !useFastMessages || r.busy || depth > maxMsgDepth || !r.readContent(t, &c.v.arena) {
 		return false
 	}

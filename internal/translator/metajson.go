@@ -223,6 +223,13 @@ func (c *metaTextWriter) valueJSON(v pcommon.Value) []byte {
 	return c.out
 }
 
+// appendValueAt is valueJSON for a value at depth depth of the tree it
+// belongs to (valueToAny cuts trees at maxDepth).
+func (c *metaTextWriter) appendValueAt(v pcommon.Value, depth int) []byte {
+	c.out = c.appendValue(c.out[:0], v, depth)
+	return c.out
+}
+
 func (c *metaTextWriter) appendValue(dst []byte, v pcommon.Value, depth int) []byte {
 	if depth > maxDepth {
 		return append(dst, "null"...)

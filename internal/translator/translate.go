@@ -261,6 +261,8 @@ func (t *Translator) putView(v *spanView) {
 	// still reference of the batch before the view waits in the pool.
 	clear(v.flatBuf[:cap(v.flatBuf)])
 	clear(v.flatGroups[:cap(v.flatGroups)])
+	v.fast.release()
+	v.fastContent.release()
 	t.views.Put(v)
 }
 

@@ -1,0 +1,292 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// The fast path for structured message lists: GenAI semconv lets an SDK
+// send gen_ai.input.messages, gen_ai.output.messages and
+// gen_ai.system_instructions as OTLP arrays of maps instead of JSON text.
+// The general path turns such a value into a tree (valueToAny) and walks
+// it; readValue reads the messages of the fast shape (messages_fast.go)
+// straight from the pdata value into the same fastMsg and fastPart
+// records, so the same builder calls follow. Text is the attribute's own
+// string; structured tool-call arguments are written once, as their
+// canonical text (metaTextWriter.valueJSON). Anything else makes it give
+// up before any side effect. TestFastValueMessagesMatchTree and
+// FuzzFastValueMessages check the equivalence.
+
+// Tree depths of the fast shape's values in valueToAny(list): messages at
+// 1, a message's parts list at 2, a part at 3, its members at 4.
+const valueArgsDepth = 4
+
+// fastValueMessages is fromAny(valueToAny(val), def, depth+1) for a
+// structured message list of the fast shape (depth as for fastMessages).
+func (c *msgConv) fastValueMessages(val pcommon.Value, def string, depth int) (out []Message, ok bool) {
+	r := &c.v.fast
+	if !useFastMessages || !r.readValue(val) {
+		return nil, false
+	}
+	if len(r.msgs) > 0 {
+		out = make([]Message, 0, len(r.msgs))
+	}
+	for i := range r.msgs {
+		if c.full {
+			break
+		}
+		out = c.fastMessage(out, &r.msgs[i], r.parts, def, depth)
+	}
+	return out, true
+}
+
+// fastValueParts adds the parts of a structured list of parts (system
+// instructions) when of the fast shape; depth as for fastParts.
+func (c *msgConv) fastValueParts(b *msgBuilder, val pcommon.Value, depth int) bool {
+	r := &c.v.fast
+	if !useFastMessages || !r.readValueParts(val) {
+		return false
+	}
+	c.applyFastParts(b, r.parts, depth)
+	return true
+}
+
+// readValue reads val, a slice of message maps, into r.msgs and r.parts.
+func (r *fastReader) readValue(val pcommon.Value) bool {
+	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	if val.Type() != pcommon.ValueTypeSlice {
+		return false
+	}
+	list := val.Slice()
+	for i := 0; i < list.Len(); i++ {
+		e := list.At(i)
+		if e.Type() != pcommon.ValueTypeMap || !r.valueMessage(e.Map()) {
+			return false
+		}
+	}
+	return true
+}
+
+// readValueParts reads val, a slice of part maps, into r.parts.
+func (r *fastReader) readValueParts(val pcommon.Value) bool {
+	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	if val.Type() != pcommon.ValueTypeSlice {
+		return false
+	}
+	return r.valueParts(val.Slice())
+}
+
+func (r *fastReader) valueParts(list pcommon.Slice) bool {
+	for i := 0; i < list.Len(); i++ {
+		e := list.At(i)
+		if e.Type() != pcommon.ValueTypeMap || !r.valuePart(e.Map()) {
+			return false
+		}
+	}
+	return true
+}
+
+// valueMessage is message for a map: the same keys, strings where the
+// JSON reader reads strings.
+func (r *fastReader) valueMessage(m pcommon.Map) bool {
+	msg := fastMsg{p0: len(r.parts)}
+	seen := 0
+	ok := true
+	m.Range(func(key string, v pcommon.Value) bool {
+		bit := 0
+		switch key {
+		case "role":
+			bit = kRole
+		case "parts":
+			bit = kParts
+		case "content":
+			bit = kContent
+		case "name":
+			bit = kName
+		case "finish_reason":
+			bit = kFinish
+		case "type", "author", "text", "tool_calls", "toolCalls", "function_call", "tool_call_id", "toolCallId",
+			"id", "tool_use_id", "reasoning_content", "reasoning", "finishReason", "stop_reason", "kwargs", "lc":
+			ok = false // keys fromMessageMap (or fromMap) reads
+			return false
+		default:
+			return true // keys no path reads
+		}
+		if seen&bit != 0 {
+			ok = false
+			return false
+		}
+		seen |= bit
+		switch {
+		case bit == kRole || bit == kName || bit == kFinish:
+			if v.Type() != pcommon.ValueTypeStr {
+				ok = false
+				return false
+			}
+			switch bit {
+			case kRole:
+				msg.role = v.Str()
+			case kName:
+				msg.name = v.Str()
+			default:
+				msg.finish, msg.hasFinish = v.Str(), true
+			}
+		case v.Type() == pcommon.ValueTypeStr:
+			// A text content, not one that may hold JSON (the general
+			// path would try to decode it); parts must be a list.
+			s := v.Str()
+			if bit == kParts {
+				ok = false
+			} else if tt := strings.TrimSpace(s); tt != "" && (tt[0] == '{' || tt[0] == '[' || tt[0] == '"') {
+				ok = false
+			}
+			msg.text, msg.hasText = s, true
+		case v.Type() == pcommon.ValueTypeSlice:
+			ok = r.valueParts(v.Slice())
+		default:
+			ok = false
+		}
+		return ok
+	})
+	if !ok || seen&kRole == 0 || seen&kParts != 0 && seen&kContent != 0 {
+		return false
+	}
+	msg.p1 = len(r.parts)
+	r.msgs = append(r.msgs, msg)
+	return true
+}
+
+// valuePart is part for a map.
+func (r *fastReader) valuePart(m pcommon.Map) bool {
+	var f valueFields
+	ok := true
+	m.Range(func(key string, v pcommon.Value) bool {
+		k, known := partFieldIndex[key]
+		if !known {
+			return true
+		}
+		if f.seen&(1<<k) != 0 {
+			ok = false
+			return false
+		}
+		f.seen |= 1 << k
+		f.vals[k] = v
+		return true
+	})
+	if !ok || f.has(fRole) || f.has(fFunction) {
+		return false
+	}
+	typ, ok := f.str(fType)
+	if !ok || !f.has(fType) {
+		return false
+	}
+	var fp fastPart
+	switch strings.ToLower(typ) {
+	case "text", "input_text", "output_text":
+		k := fText
+		if f.has(fContent) {
+			k = fContent
+		}
+		fp.kind = 't'
+		if fp.text, ok = f.str(k); !ok {
+			return false
+		}
+	case "tool_call", "tool-call", "tool_use", "function_call", "toolcall", "tooluse":
+		fp.kind = 'c'
+		id, ok1 := f.one(callIDKeys)
+		name, ok2 := f.one(callNameKeys)
+		args, ok3 := f.one(callArgsKeys)
+		if !ok1 || !ok2 || !ok3 {
+			return false
+		}
+		if fp.id, ok = f.str(id); !ok {
+			return false
+		}
+		if fp.name, ok = f.str(name); !ok {
+			return false
+		}
+		switch a := f.value(args); {
+		case a.Type() == pcommon.ValueTypeEmpty: // absent or null: no arguments
+		case a.Type() == pcommon.ValueTypeStr:
+			fp.text, fp.hasText = a.Str(), true
+		case a.Type() == pcommon.ValueTypeDouble && isBadFloat(a.Double()):
+			// valueToAny makes it nil, which mAny skips: no arguments.
+		case a.Type() == pcommon.ValueTypeBytes:
+			return false // valueToAny makes it base64 text: the general path's
+		default:
+			fp.val, fp.hasVal = a, true
+		}
+	case "tool_call_response", "tool-result", "tool_result", "function_call_output", "toolresult":
+		fp.kind = 'r'
+		id, ok1 := f.one(resultIDKeys)
+		name, ok2 := f.one(resultNameKeys)
+		res, ok3 := f.one(resultKeys)
+		if !ok1 || !ok2 || !ok3 {
+			return false
+		}
+		if fp.id, ok = f.str(id); !ok {
+			return false
+		}
+		if fp.name, ok = f.str(name); !ok {
+			return false
+		}
+		switch v := f.value(res); v.Type() {
+		case pcommon.ValueTypeEmpty: // absent or null: an empty result
+		case pcommon.ValueTypeStr:
+			fp.text, fp.hasText = v.Str(), true
+		default:
+			return false // a structured result: resultText's business
+		}
+	default:
+		return false
+	}
+	r.parts = append(r.parts, fp)
+	return true
+}
+
+// valueFields are a part map's values of the keys the fast path knows.
+type valueFields struct {
+	vals [numPartFields]pcommon.Value
+	seen uint32
+}
+
+func (f *valueFields) has(k int) bool { return k >= 0 && f.seen&(1<<k) != 0 }
+
+// value returns key k's value, an empty one when k < 0.
+func (f *valueFields) value(k int) pcommon.Value {
+	if k < 0 {
+		return pcommon.NewValueEmpty()
+	}
+	return f.vals[k]
+}
+
+// one returns the single present key of group, -1 for none; ok is false
+// when more than one is present.
+func (f *valueFields) one(group []int) (key int, ok bool) {
+	key = -1
+	for _, k := range group {
+		if f.has(k) {
+			if key >= 0 {
+				return -1, false
+			}
+			key = k
+		}
+	}
+	return key, true
+}
+
+// str returns the string of key k: "" when absent, ok false for a value
+// of another type (null included: the JSON reader gives up on it too).
+func (f *valueFields) str(k int) (string, bool) {
+	if !f.has(k) {
+		return "", true
+	}
+	if f.vals[k].Type() != pcommon.ValueTypeStr {
+		return "", false
+	}
+	return f.vals[k].Str(), true
+}

@@ -1,0 +1,197 @@
+// Copyright The Respan Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package translator
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// structuredValue is the OTLP value an SDK sending structured attributes
+// would give for the JSON text s; ok is false when s is no JSON list.
+func structuredValue(s string) (pcommon.Value, bool) {
+	var x any
+	if err := json.Unmarshal([]byte(s), &x); err != nil {
+		return pcommon.Value{}, false
+	}
+	if _, isList := x.([]any); !isList {
+		return pcommon.Value{}, false
+	}
+	v := pcommon.NewValueEmpty()
+	if err := v.FromRaw(x); err != nil {
+		return pcommon.Value{}, false
+	}
+	return v, true
+}
+
+// structuredSeeds are values of the types JSON text cannot give (integers,
+// bytes, NaN), and arguments deeper than valueToAny keeps.
+func structuredSeeds() []pcommon.Value {
+	var out []pcommon.Value
+	add := func(fill func(part pcommon.Map)) {
+		v := pcommon.NewValueSlice()
+		m := v.Slice().AppendEmpty().SetEmptyMap()
+		m.PutStr("role", "assistant")
+		fill(m.PutEmptySlice("parts").AppendEmpty().SetEmptyMap())
+		out = append(out, v)
+	}
+	call := func(fill func(args pcommon.Map)) func(pcommon.Map) {
+		return func(p pcommon.Map) {
+			p.PutStr("type", "tool_call")
+			p.PutStr("id", "c1")
+			p.PutStr("name", "f")
+			fill(p)
+		}
+	}
+	add(call(func(p pcommon.Map) { p.PutInt("arguments", 7) }))
+	add(call(func(p pcommon.Map) { p.PutDouble("arguments", math.NaN()) }))
+	add(call(func(p pcommon.Map) { p.PutDouble("arguments", 2.5) }))
+	add(call(func(p pcommon.Map) { p.PutEmptyBytes("arguments").FromRaw([]byte("raw")) }))
+	add(call(func(p pcommon.Map) { p.PutBool("arguments", true) }))
+	add(call(func(p pcommon.Map) { p.PutEmpty("arguments") }))
+	add(call(func(p pcommon.Map) { p.PutStr("arguments", `{"x":1}`) }))
+	add(call(func(p pcommon.Map) {
+		a := p.PutEmptyMap("arguments")
+		a.PutInt("n", 3)
+		a.PutDouble("f", math.Inf(1))
+		a.PutEmptyBytes("b").FromRaw([]byte{0, 1})
+		a.PutEmptySlice("l").AppendEmpty().SetStr("é\"")
+	}))
+	add(call(func(p pcommon.Map) {
+		m := p.PutEmptyMap("arguments")
+		for i := 0; i < 70; i++ {
+			m = m.PutEmptyMap("a")
+		}
+		m.PutInt("deep", 1)
+	}))
+	add(call(func(p pcommon.Map) { p.PutInt("id", 9) }))
+	add(func(p pcommon.Map) {
+		p.PutStr("type", "tool_call_response")
+		p.PutStr("id", "c1")
+		p.PutInt("response", 4)
+	})
+	add(func(p pcommon.Map) {
+		p.PutStr("type", "tool_call_response")
+		p.PutStr("id", "c1")
+		p.PutEmpty("response")
+	})
+	add(func(p pcommon.Map) {
+		p.PutStr("type", "text")
+		p.PutEmptyBytes("content").FromRaw([]byte("bytes"))
+	})
+	add(func(p pcommon.Map) {
+		p.PutStr("type", "text")
+		p.PutEmpty("content")
+		p.PutStr("text", "t")
+	})
+	// A role that is no string, and a content that is a map.
+	v := pcommon.NewValueSlice()
+	m := v.Slice().AppendEmpty().SetEmptyMap()
+	m.PutInt("role", 1)
+	out = append(out, v)
+	v = pcommon.NewValueSlice()
+	m = v.Slice().AppendEmpty().SetEmptyMap()
+	m.PutStr("role", "user")
+	m.PutEmptyMap("content").PutStr("text", "x")
+	out = append(out, v)
+	return out
+}
+
+// valueReadersBoth converts a structured value through every entry point
+// that takes one, with and without the fast path.
+func valueReadersBoth(val pcommon.Value) (fast, general string) {
+	run := func(on bool) string {
+		saved := useFastMessages
+		useFastMessages = on
+		defer func() { useFastMessages = saved }()
+		var out string
+		for _, v := range contentViews() {
+			out += "\nmessages " + string(appendMessages(nil, messagesFromValue(v, val, "user")))
+			out += "\nassistant " + string(appendMessages(nil, messagesFromValue(v, val, "assistant")))
+			out += "\nsystem " + string(appendMessages(nil, systemMessagesFromValue(v, val)))
+			c := newMsgConv(v)
+			for _, depth := range []int{0, 1, maxMsgDepth - 4, maxMsgDepth - 3, maxMsgDepth, maxMsgDepth + 1} {
+				out += "\nfromValue " + string(appendMessages(nil, c.fromValue(val, "user", depth)))
+			}
+			out += "\ninstructions " + string(appendMessages(nil, c.systemInstructionsValue(val)))
+			out += viewState(v)
+		}
+		return out
+	}
+	return run(true), run(false)
+}
+
+// TestFastValueMessagesMatchTree: structured message lists read by the
+// fast path give what their valueToAny trees gave, for every seed list
+// given as a structured value, the structured seeds, and the fixtures'
+// structured attributes.
+func TestFastValueMessagesMatchTree(t *testing.T) {
+	var vals []pcommon.Value
+	for _, s := range messageSeeds() {
+		if v, ok := structuredValue(s); ok {
+			vals = append(vals, v)
+		}
+	}
+	vals = append(vals, structuredSeeds()...)
+	b, err := os.ReadFile("testdata/fixtures/01-otel-genai-semconv-latest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture := 0
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, span := range ss.Spans().All() {
+				for k, v := range span.Attributes().All() {
+					if v.Type() == pcommon.ValueTypeSlice && strings.HasPrefix(k, "gen_ai.") && k != "gen_ai.response.finish_reasons" {
+						vals = append(vals, v)
+						fixture++
+					}
+				}
+			}
+		}
+	}
+	if fixture == 0 {
+		t.Fatal("no structured message attribute in the semconv fixture")
+	}
+	taken := 0
+	for _, val := range vals {
+		if fast, general := valueReadersBoth(val); fast != general {
+			raw, _ := json.Marshal(val.AsRaw())
+			t.Fatalf("structured %s:\nfast:    %s\ngeneral: %s", raw, fast, general)
+		}
+		var r fastReader
+		if r.readValue(val) {
+			taken++
+		}
+	}
+	t.Logf("fast path read %d of %d structured lists (%d from the fixture)", taken, len(vals), fixture)
+	if taken < len(vals)/4 {
+		t.Errorf("fast path read only %d of %d structured lists", taken, len(vals))
+	}
+}
+
+func FuzzFastValueMessages(f *testing.F) {
+	for _, s := range fastSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		val, ok := structuredValue(s)
+		if !ok {
+			return
+		}
+		if fast, general := valueReadersBoth(val); fast != general {
+			t.Fatalf("structured %s:\nfast:    %s\ngeneral: %s", s, fast, general)
+		}
+	})
+}
