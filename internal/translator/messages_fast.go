@@ -146,6 +146,13 @@ func (c *msgConv) applyFastParts(b *msgBuilder, parts []fastPart, depth int) {
 // a text wrapper or a scalar takes the general way.
 func (c *msgConv) fastResult(p *fastPart, depth int) Message {
 	// resultText is called at depth+1 and gives "" beyond maxMsgDepth.
+	if p.hasVal { // a structured map (readValue), marshalled as resultText does
+		text := ""
+		if depth+1 <= maxMsgDepth {
+			text = c.v.capContent(c.v.arena.copyString(c.v.metaText.appendValueAt(p.val, valueArgsDepth)))
+		}
+		return c.toolResult(p.id, p.name, text)
+	}
 	if p.hasText { // a string result, as resultText writes one
 		text := ""
 		if depth+1 <= maxMsgDepth {

@@ -238,8 +238,15 @@ func (r *fastReader) valuePart(m pcommon.Map) bool {
 		case pcommon.ValueTypeEmpty: // absent or null: an empty result
 		case pcommon.ValueTypeStr:
 			fp.text, fp.hasText = v.Str(), true
+		case pcommon.ValueTypeMap:
+			// resultText marshals a map, unless it is a {type, value}
+			// wrapper: any map with a value key is left to it.
+			if _, wrapped := v.Map().Get("value"); wrapped {
+				return false
+			}
+			fp.val, fp.hasVal = v, true
 		default:
-			return false // a structured result: resultText's business
+			return false // lists (of blocks?) and scalars: resultText's business
 		}
 	default:
 		return false

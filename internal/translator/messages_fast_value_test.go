@@ -82,6 +82,23 @@ func structuredSeeds() []pcommon.Value {
 		p.PutStr("id", "c1")
 		p.PutEmpty("response")
 	})
+	result := func(fill func(r pcommon.Map)) func(pcommon.Map) {
+		return func(p pcommon.Map) {
+			p.PutStr("type", "tool_call_response")
+			p.PutStr("id", "c1")
+			fill(p.PutEmptyMap("response"))
+		}
+	}
+	add(result(func(r pcommon.Map) { r.PutInt("n", 1); r.PutDouble("x", math.NaN()); r.PutStr("s", "é") }))
+	add(result(func(r pcommon.Map) { r.PutStr("type", "json"); r.PutInt("value", 2) }))
+	add(result(func(r pcommon.Map) { r.PutStr("type", "text"); r.PutStr("value", "wrapped") }))
+	add(result(func(r pcommon.Map) { r.PutInt("type", 3); r.PutStr("value", "not a wrapper") }))
+	add(result(func(r pcommon.Map) {}))
+	add(result(func(r pcommon.Map) {
+		for i := 0; i < 70; i++ {
+			r = r.PutEmptyMap("a")
+		}
+	}))
 	add(func(p pcommon.Map) {
 		p.PutStr("type", "text")
 		p.PutEmptyBytes("content").FromRaw([]byte("bytes"))
