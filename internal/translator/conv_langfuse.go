@@ -292,7 +292,7 @@ func langfuseMetadata(v *spanView) {
 		{"langfuse.observation.prompt.version", "prompt_version"},
 	} {
 		if s := v.str(kv[0]); s != "" {
-			v.setMeta(kv[1], s)
+			v.setMetaStr(kv[1], s)
 		}
 	}
 	if strings.EqualFold(v.str("langfuse.observation.level"), "WARNING") {

@@ -43,12 +43,12 @@ func mcpMetadata(v *spanView) {
 		{"rpc.response.status_code", "jsonrpc_error_code"},
 	} {
 		if s := v.str(kv[0]); s != "" {
-			v.setMeta(kv[1], s)
+			v.setMetaStr(kv[1], s)
 		}
 	}
 	ids := []string{"jsonrpc.request.id", "rpc.jsonrpc.request_id", "mcp.request.id"}
 	if s := v.firstString(ids...); s != "" {
-		v.setMeta("jsonrpc_request_id", s)
+		v.setMetaStr("jsonrpc_request_id", s)
 	}
 	v.consumeAll(ids...)
 	v.consume("mcp.tool.name") // sent as span_tools

@@ -69,7 +69,7 @@ func semconvCost(v *spanView, u *usage) {
 	}
 	cur := strings.ToUpper(strings.TrimSpace(v.str("gen_ai.usage.cost.currency")))
 	if src := v.str("gen_ai.usage.cost.source"); src != "" {
-		v.setMeta("cost_source", src)
+		v.setMetaStr("cost_source", src)
 	}
 	if cur == "" || cur == "USD" {
 		if !u.cost.Set {
@@ -78,5 +78,5 @@ func semconvCost(v *spanView, u *usage) {
 		return
 	}
 	v.setMeta("cost_amount", f)
-	v.setMeta("cost_currency", cur)
+	v.setMetaStr("cost_currency", cur)
 }

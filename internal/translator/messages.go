@@ -71,7 +71,7 @@ func (c *msgConv) flushReasoning(key string) {
 	if len(c.reasoning) == 0 {
 		return
 	}
-	c.v.setMeta(key, c.v.capContent(strings.Join(c.reasoning, "\n\n")))
+	c.v.setMetaStr(key, c.v.capContent(strings.Join(c.reasoning, "\n\n")))
 	c.reasoning = nil
 }
 

@@ -226,7 +226,7 @@ func (c *msgConv) choiceEventMessage(out []Message, ev ptrace.SpanEvent) []Messa
 	}
 	if tr, ok := body["tool.result"]; ok {
 		if s, isStr := tr.(string); isStr {
-			c.v.setMeta("tool_result", c.v.capContent(s))
+			c.v.setMetaStr("tool_result", c.v.capContent(s))
 		} else {
 			c.v.setMeta("tool_result", tr)
 		}

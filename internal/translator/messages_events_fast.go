@@ -259,7 +259,7 @@ func (c *msgConv) fastChoiceEvent(out []Message, ev ptrace.SpanEvent) ([]Message
 		c.addFinish(f.finishAlt)
 	}
 	if f.has&efToolResult != 0 {
-		c.v.setMeta("tool_result", c.v.capContent(f.toolResult))
+		c.v.setMetaStr("tool_result", c.v.capContent(f.toolResult))
 	}
 	b := &msgBuilder{role: role}
 	b.name = unknownRoleName(rawRole)

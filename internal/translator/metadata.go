@@ -253,7 +253,7 @@ func applyMetadata(v *spanView, oiMeta []MetadataEntry) {
 		if val, ok := v.peek("telemetry.sdk.name"); ok {
 			name = valueString(val)
 		}
-		v.setMeta("sdk", strings.TrimSpace(name+" "+ver))
+		v.setMetaStr("sdk", strings.TrimSpace(name+" "+ver))
 	}
 
 	if v.opts.LeftoverMetadata != MetadataNone {
@@ -290,7 +290,7 @@ func applyMetadata(v *spanView, oiMeta []MetadataEntry) {
 		if int(kind) < len(spanKindMeta) {
 			v.setMeta("otel.span.kind", spanKindMeta[kind])
 		} else {
-			v.setMeta("otel.span.kind", strings.ToLower(kind.String()))
+			v.setMetaStr("otel.span.kind", strings.ToLower(kind.String()))
 		}
 	}
 	if n := v.span.DroppedAttributesCount(); n > 0 {

@@ -167,7 +167,7 @@ func decideProvider(v *spanView, model string, modelCall bool) string {
 		}
 		canonical, framework := canonicalProvider(raw)
 		if framework {
-			v.setMeta("framework", strings.ToLower(raw))
+			v.setMetaStr("framework", strings.ToLower(raw))
 			continue
 		}
 		if canonical != "" {

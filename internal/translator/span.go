@@ -285,7 +285,7 @@ func applyEventMetadata(v *spanView) {
 			continue
 		}
 		if val, ok := e.Attributes().Get("finish_reason"); ok {
-			v.setMeta("finish_reason", valueString(val))
+			v.setMetaStr("finish_reason", valueString(val))
 		}
 		if val, ok := e.Attributes().Get("tool.result"); ok {
 			v.setMeta("tool_result", metadataValue(v, val))

@@ -533,6 +533,15 @@ func (v *spanView) setMeta(key string, val any) {
 	v.meta = append(v.meta, MetadataEntry{Key: key, Value: val})
 }
 
+// setMetaStr is setMeta for a string, boxed from the batch's slab (a
+// string passed as an any costs an allocation each).
+func (v *spanView) setMetaStr(key, s string) {
+	if s == "" {
+		return
+	}
+	v.meta = append(v.meta, MetadataEntry{Key: key, Value: v.boxes.str(s)})
+}
+
 // metaOf returns the value set for a metadata key (tests look metadata
 // up by key before the span log is finished).
 func (v *spanView) metaOf(key string) (any, bool) {

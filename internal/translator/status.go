@@ -27,14 +27,14 @@ func applyStatus(v *spanView, sl *SpanLog) {
 	status := v.span.Status()
 	excType, excMsg, excStack, excCount := lastException(v.span)
 	if excType != "" {
-		v.setMeta("exception.type", excType)
+		v.setMetaStr("exception.type", excType)
 	}
 	if excStack != "" {
-		v.setMeta("exception.stacktrace", truncateUTF8(excStack, 4096))
+		v.setMetaStr("exception.stacktrace", truncateUTF8(excStack, 4096))
 	}
 	errorType := v.str("error.type")
 	if errorType != "" {
-		v.setMeta("error.type", errorType)
+		v.setMetaStr("error.type", errorType)
 	}
 
 	// Langfuse marks a failed observation by level=ERROR, leaving the OTel
