@@ -88,17 +88,16 @@ func eventIndex(ev ptrace.SpanEvent) int64 {
 var eventIndexKey = []string{"index"}
 
 // sortedEvents returns the events accepted by keep, ordered by time then
-// index (stable, so equal keys keep their recorded order).
-func sortedEvents(span ptrace.Span, keep func(name string) bool, withIndex bool) []evRef {
-	evs := span.Events()
-	var refs []evRef
+// index (stable, so equal keys keep their recorded order), in the view's
+// reused buffer: valid until the next call (the callers read one list at
+// a time).
+func (v *spanView) sortedEvents(keep func(name string) bool, withIndex bool) []evRef {
+	evs := v.span.Events()
+	refs := v.evRefs[:0]
 	for i := 0; i < evs.Len(); i++ {
 		ev := evs.At(i)
 		if !keep(ev.Name()) {
 			continue
-		}
-		if refs == nil { // sized once, at the first kept event
-			refs = make([]evRef, 0, evs.Len()-i)
 		}
 		r := evRef{t: uint64(ev.Timestamp()), pos: i, ev: ev}
 		if withIndex {
@@ -111,6 +110,7 @@ func sortedEvents(span ptrace.Span, keep func(name string) bool, withIndex bool)
 	slices.SortStableFunc(refs, func(a, b evRef) int {
 		return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.idx, b.idx))
 	})
+	v.evRefs = refs
 	return refs
 }
 
@@ -164,7 +164,7 @@ func (c *msgConv) eventMessages(input bool) []Message {
 	}
 	var out []Message
 	if input {
-		refs := sortedEvents(span, func(n string) bool { return eventRole(n) != "" }, false)
+		refs := c.v.sortedEvents(func(n string) bool { return eventRole(n) != "" }, false)
 		if len(refs) > 0 {
 			out = make([]Message, 0, len(refs))
 		}
@@ -179,7 +179,7 @@ func (c *msgConv) eventMessages(input bool) []Message {
 		}
 		return c.contentEvents(evContentPrompt, genai.Prompt, "user")
 	}
-	refs := sortedEvents(span, func(n string) bool { return n == evChoice }, true)
+	refs := c.v.sortedEvents(func(n string) bool { return n == evChoice }, true)
 	if len(refs) > 0 {
 		out = make([]Message, 0, len(refs))
 	}
@@ -269,7 +269,7 @@ func (c *msgConv) choiceEventMessage(out []Message, ev ptrace.SpanEvent) []Messa
 
 // contentEvents reads v1.26 gen_ai.content.prompt/completion events.
 func (c *msgConv) contentEvents(name, attr, def string) []Message {
-	refs := sortedEvents(c.v.span, func(n string) bool { return n == name }, false)
+	refs := c.v.sortedEvents(func(n string) bool { return n == name }, false)
 	var out []Message
 	for _, r := range refs {
 		val, ok := r.ev.Attributes().Get(attr)

@@ -69,7 +69,7 @@ func (o *jsonObject) strs(k string, v []string) {
 		return
 	}
 	o.key(k)
-	o.buf = appendAny(o.buf, v)
+	o.buf = appendStrings(o.buf, v)
 }
 
 // AppendJSON appends the span log as one JSON object to dst.

@@ -306,6 +306,19 @@ func put4(b []byte, n uint64) {
 // appendAny appends a decoded JSON-like tree. Map keys are sorted so output
 // is deterministic. Unknown types are written as their JSON encoding via
 // encoding/json as a last resort, or null when even that fails.
+// appendStrings appends a JSON array of strings (without boxing the slice
+// into an any, which costs an allocation).
+func appendStrings(dst []byte, list []string) []byte {
+	dst = append(dst, '[')
+	for i, e := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, e)
+	}
+	return append(dst, ']')
+}
+
 func appendAny(dst []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
@@ -340,14 +353,7 @@ func appendAny(dst []byte, v any) []byte {
 		}
 		return append(dst, ']')
 	case []string:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendString(dst, e)
-		}
-		return append(dst, ']')
+		return appendStrings(dst, x)
 	case map[string]any:
 		return appendMap(dst, x)
 	default:

@@ -40,6 +40,8 @@ type spanView struct {
 	fast fastReader
 	// fastContent is the content-string reader's (messages_fast_content.go).
 	fastContent fastReader
+	// evRefs is sortedEvents' reused buffer.
+	evRefs []evRef
 	// arena holds the batch's small strings (hex ids, unescaped text).
 	arena byteArena
 	// resMeta and scope are the metadata of the current resource and

@@ -263,6 +263,7 @@ func (t *Translator) putView(v *spanView) {
 	clear(v.flatGroups[:cap(v.flatGroups)])
 	v.fast.release()
 	v.fastContent.release()
+	v.evRefs = reuseBuf(v.evRefs)
 	t.views.Put(v)
 }
 
