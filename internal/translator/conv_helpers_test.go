@@ -6,6 +6,7 @@ package translator
 import (
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -152,4 +153,51 @@ func hasWarning(l map[string]any, sub string) bool {
 		return false
 	}
 	return strings.Contains(ws, sub)
+}
+
+// TestBedrockModelIDMatchesExpression: the hand-written Bedrock model id
+// test is the regular expression it replaced.
+func TestBedrockModelIDMatchesExpression(t *testing.T) {
+	re := regexp.MustCompile(`^((us|eu|apac|global)\.)?(anthropic|amazon|meta|cohere|ai21|mistral|deepseek|writer)\.|:\d+$`)
+	ids := []string{"", "anthropic.claude-3-5-sonnet-20240620-v1:0", "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+		"eu.meta.llama3-2-3b-instruct-v1:0", "apac.amazon.nova-pro-v1:0", "global.anthropic.claude-sonnet-4",
+		"amazon.titan-embed-text-v2", "anthropic", "anthropic.", "us.", "us.gpt-4o", "gpt-4o", "gpt-4o:1", "model:",
+		"model:12a", "a:1:23", ":7", "us.us.anthropic.x", "uss.anthropic.x", "cohere.command-r", "writer.palmyra-x5",
+		"ai21.jamba", "mistral.mistral-large", "deepseek.r1", "meta", "metallama.x", "claude-3-5-sonnet", "x:0\n"}
+	for _, vendor := range []string{"anthropic", "amazon", "meta", "cohere", "ai21", "mistral", "deepseek", "writer"} {
+		for _, region := range []string{"", "us.", "eu.", "apac.", "global.", "ca."} {
+			ids = append(ids, region+vendor+".m", region+vendor, region+vendor+"x.m")
+		}
+	}
+	for _, id := range ids {
+		if got, want := isBedrockModelID(id), re.MatchString(id); got != want {
+			t.Errorf("isBedrockModelID(%q) = %v, the expression says %v", id, got, want)
+		}
+	}
+}
+
+func FuzzBedrockModelID(f *testing.F) {
+	re := regexp.MustCompile(`^((us|eu|apac|global)\.)?(anthropic|amazon|meta|cohere|ai21|mistral|deepseek|writer)\.|:\d+$`)
+	f.Add("us.anthropic.claude-3-7-sonnet-20250219-v1:0")
+	f.Add("gpt-4o:12")
+	f.Fuzz(func(t *testing.T, id string) {
+		if got, want := isBedrockModelID(id), re.MatchString(id); got != want {
+			t.Fatalf("isBedrockModelID(%q) = %v, the expression says %v", id, got, want)
+		}
+	})
+}
+
+// TestStatusNeedsDigitRun: both status expressions match only text with
+// three digits in a row, which is what the pre-check skips without.
+func TestStatusNeedsDigitRun(t *testing.T) {
+	for _, s := range []string{"Error code: 429 - rate limited", "status 503", "RateLimitError: 429 Too Many", "429 x",
+		"status code 12", "error code: 4 29", "no digits", "", "Status: 1234"} {
+		matched := statusInMessage.MatchString(s) || leadingStatus.MatchString(s)
+		if matched && !hasDigitRun(s, 3) {
+			t.Errorf("%q matches a status expression without three digits in a row", s)
+		}
+	}
+	if hasDigitRun("a12b34", 3) || !hasDigitRun("x123", 3) {
+		t.Error("hasDigitRun")
+	}
 }

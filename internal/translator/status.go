@@ -74,6 +74,11 @@ func applyStatus(v *spanView, sl *SpanLog) {
 	}
 	if code == 0 {
 		for _, msg := range []string{status.Message(), excMsg, lfMsg} {
+			// Both expressions need three digits in a row: most messages
+			// have none, and are not run through them.
+			if !hasDigitRun(msg, 3) {
+				continue
+			}
 			m := statusInMessage.FindStringSubmatch(msg)
 			if m == nil {
 				m = leadingStatus.FindStringSubmatch(msg)
@@ -111,6 +116,21 @@ func applyStatus(v *spanView, sl *SpanLog) {
 }
 
 func validHTTPStatus(n int64) bool { return n >= 100 && n <= 599 }
+
+// hasDigitRun reports whether s holds n ASCII digits in a row.
+func hasDigitRun(s string, n int) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if run++; run >= n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
 
 // lastException returns the type, message and stack trace of the last
 // "exception" event (or the GenAI semconv gen_ai.client.operation.exception
