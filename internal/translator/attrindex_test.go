@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -125,3 +126,53 @@ func TestKeyAfter(t *testing.T) {
 
 // indexGet looks key up as the view does, digest first.
 func indexGet(x *attrIndex, key string) (attrRef, bool) { return x.getDigest(key, keyDigest(key)) }
+
+// TestNotePrefixMatchesFamilies: the flattened-family flags are set
+// exactly when a key has the family's prefix (the first-byte shortcuts
+// of notePrefix miss none).
+func TestNotePrefixMatchesFamilies(t *testing.T) {
+	families := map[string]func(*flatPrefixes) bool{
+		"gen_ai.prompt.":                    func(f *flatPrefixes) bool { return f.genAIPrompt },
+		"gen_ai.completion.":                func(f *flatPrefixes) bool { return f.genAICompletion },
+		"gen_ai.aggregated_usage.":          func(f *flatPrefixes) bool { return f.aggregatedUsage },
+		"llm.input_messages.":               func(f *flatPrefixes) bool { return f.oiInput },
+		"llm.output_messages.":              func(f *flatPrefixes) bool { return f.oiOutput },
+		"llm.prompts.":                      func(f *flatPrefixes) bool { return f.oiPrompts },
+		"llm.choices.":                      func(f *flatPrefixes) bool { return f.oiChoices },
+		"llm.tools.":                        func(f *flatPrefixes) bool { return f.oiTools },
+		"llm.request.functions.":            func(f *flatPrefixes) bool { return f.tlFunctions },
+		"embedding.embeddings.":             func(f *flatPrefixes) bool { return f.oiEmbeddings },
+		"retrieval.documents.":              func(f *flatPrefixes) bool { return f.oiDocuments },
+		"respan.metadata.":                  func(f *flatPrefixes) bool { return f.respanMeta },
+		"keywordsai.metadata.":              func(f *flatPrefixes) bool { return f.keywordsMeta },
+		"traceloop.association.properties.": func(f *flatPrefixes) bool { return f.tlAssoc },
+		"ai.telemetry.metadata.":            func(f *flatPrefixes) bool { return f.aiTelemetryMeta },
+		"ai.settings.":                      func(f *flatPrefixes) bool { return f.aiSettingsAny },
+		"langsmith.metadata.":               func(f *flatPrefixes) bool { return f.langsmithMeta },
+		"mcp.request.argument.":             func(f *flatPrefixes) bool { return f.mcpArguments },
+	}
+	var keys []string
+	for p := range families {
+		keys = append(keys, p+"0.content", p+"x", p, p[:len(p)-1], p[:len(p)-1]+"_other", strings.ToUpper(p[:1])+p[1:]+"x")
+	}
+	keys = append(keys, "gen_ai.request.model", "gen_ai.usage.input_tokens", "llm.model_name", "llm", "gen_ai.", "l", "lang", "llmx.tools.0",
+		"llm.token_count.total", "gen_ai.provider.name", "gen_ai.conversation.id", "mcp.method.name", "retrieval.x", "")
+	// Every ordered pair: a later key of a family's first byte must not
+	// clear what an earlier one set.
+	for _, k := range keys {
+		for _, other := range keys {
+			v := newSpanView(&Options{})
+			v.hasFlat = flatPrefixes{}
+			v.notePrefix(k)
+			if other != "" {
+				v.notePrefix(other)
+			}
+			for p, flag := range families {
+				want := strings.HasPrefix(k, p) || strings.HasPrefix(other, p)
+				if got := flag(&v.hasFlat); got != want {
+					t.Errorf("keys %q, %q: family %s flag %v, want %v", k, other, p, got, want)
+				}
+			}
+		}
+	}
+}

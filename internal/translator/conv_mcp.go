@@ -57,6 +57,9 @@ func mcpMetadata(v *spanView) {
 // mcpArguments rebuilds the arguments of opentelemetry-instrumentation-mcp,
 // which writes each as mcp.request.argument.<name> holding its JSON.
 func mcpArguments(v *spanView) (string, bool) {
+	if !v.hasFlat.mcpArguments {
+		return "", false
+	}
 	var args map[string]any
 	v.forPrefix("mcp.request.argument.", func(rest string, val pcommon.Value) {
 		if rest == "" {

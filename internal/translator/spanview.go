@@ -107,6 +107,8 @@ type flatPrefixes struct {
 	tlAssoc                        bool // traceloop.association.properties.*
 	aiTelemetryMeta, aiSettingsAny bool // ai.telemetry.metadata.*, ai.settings.*
 	langsmithMeta                  bool // langsmith.metadata.*
+	aggregatedUsage                bool // gen_ai.aggregated_usage.*
+	mcpArguments                   bool // mcp.request.argument.*
 }
 
 func newSpanView(opts *Options) *spanView {
@@ -167,32 +169,54 @@ func (v *spanView) notePrefix(k string) {
 			v.hasFlat.oiEmbeddings = true
 		}
 	case 'g':
-		switch {
-		case strings.HasPrefix(k, "gen_ai.prompt."):
-			v.hasFlat.genAIPrompt = true
-		case strings.HasPrefix(k, "gen_ai.completion."):
-			v.hasFlat.genAICompletion = true
+		// Most keys are gen_ai.*: the byte after "gen_ai." picks the one
+		// family that may match.
+		if len(k) < len("gen_ai.x") || k[:len("gen_ai.")] != "gen_ai." {
+			return
+		}
+		switch k[len("gen_ai.")] {
+		case 'p':
+			if strings.HasPrefix(k, "gen_ai.prompt.") {
+				v.hasFlat.genAIPrompt = true
+			}
+		case 'c':
+			if strings.HasPrefix(k, "gen_ai.completion.") {
+				v.hasFlat.genAICompletion = true
+			}
+		case 'a':
+			if strings.HasPrefix(k, aggregatedUsagePrefix) {
+				v.hasFlat.aggregatedUsage = true
+			}
+		}
+	case 'm':
+		if strings.HasPrefix(k, "mcp.request.argument.") {
+			v.hasFlat.mcpArguments = true
 		}
 	case 'k':
 		if strings.HasPrefix(k, "keywordsai.metadata.") {
 			v.hasFlat.keywordsMeta = true
 		}
 	case 'l':
-		switch {
-		case strings.HasPrefix(k, "llm.input_messages."):
-			v.hasFlat.oiInput = true
-		case strings.HasPrefix(k, "llm.output_messages."):
-			v.hasFlat.oiOutput = true
-		case strings.HasPrefix(k, "llm.prompts."):
-			v.hasFlat.oiPrompts = true
-		case strings.HasPrefix(k, "llm.choices."):
-			v.hasFlat.oiChoices = true
-		case strings.HasPrefix(k, "llm.tools."):
-			v.hasFlat.oiTools = true
-		case strings.HasPrefix(k, "llm.request.functions."):
-			v.hasFlat.tlFunctions = true
-		case strings.HasPrefix(k, "langsmith.metadata."):
-			v.hasFlat.langsmithMeta = true
+		if k[:len("llm.")] != "llm." {
+			if strings.HasPrefix(k, "langsmith.metadata.") {
+				v.hasFlat.langsmithMeta = true
+			}
+			return
+		}
+		// The byte after "llm." picks the one family that may match.
+		switch k[len("llm.")] {
+		case 'i':
+			v.hasFlat.oiInput = v.hasFlat.oiInput || strings.HasPrefix(k, "llm.input_messages.")
+		case 'o':
+			v.hasFlat.oiOutput = v.hasFlat.oiOutput || strings.HasPrefix(k, "llm.output_messages.")
+		case 'p':
+			v.hasFlat.oiPrompts = v.hasFlat.oiPrompts || strings.HasPrefix(k, "llm.prompts.")
+		case 'c':
+			v.hasFlat.oiChoices = v.hasFlat.oiChoices || strings.HasPrefix(k, "llm.choices.")
+		case 't':
+			v.hasFlat.oiTools = v.hasFlat.oiTools || strings.HasPrefix(k, "llm.tools.")
+		case 'r':
+			v.hasFlat.tlFunctions = v.hasFlat.tlFunctions || strings.HasPrefix(k, "llm.request.functions.")
 		}
 	case 'r':
 		switch {

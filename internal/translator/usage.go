@@ -200,6 +200,9 @@ const aggregatedUsagePrefix = "gen_ai.aggregated_usage."
 // readAggregatedUsage appends pydantic-ai's gen_ai.aggregated_usage.* to
 // dst as usage members, in attribute order.
 func readAggregatedUsage(v *spanView, dst []usageMember) []usageMember {
+	if !v.hasFlat.aggregatedUsage {
+		return dst
+	}
 	v.forPrefix(aggregatedUsagePrefix, func(rest string, val pcommon.Value) {
 		if n, ok := valueCount(val); ok {
 			dst = append(dst, usageMember{key: strings.ReplaceAll(rest, ".", "_"), kind: 'i', n: n})
