@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -200,4 +202,33 @@ func TestStatusNeedsDigitRun(t *testing.T) {
 	if hasDigitRun("a12b34", 3) || !hasDigitRun("x123", 3) {
 		t.Error("hasDigitRun")
 	}
+}
+
+// TestStatusLabelFolds: the letters of the pre-check's "code" and "tatu"
+// fold to ASCII letters only, so the ASCII search finds every text the
+// case-folded expression matches; and the pre-check never hides a match.
+func TestStatusLabelFolds(t *testing.T) {
+	for _, r := range "codetau" {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f >= utf8.RuneSelf {
+				t.Errorf("%q folds to %q, which the ASCII pre-check does not find", r, f)
+			}
+		}
+	}
+	for _, s := range []string{"Error code: 429 - x", "ERROR CODE 503", "status 404", "Status Code: 500", "ſtatus 500",
+		"STATUS:502", "Error: 429 Rate limit", "stat us 500", "c0de 500", "no label 500"} {
+		if statusInMessage.MatchString(s) && !mayHaveStatusLabel(s) {
+			t.Errorf("%q matches statusInMessage but the pre-check skips it", s)
+		}
+	}
+}
+
+func FuzzStatusLabel(f *testing.F) {
+	f.Add("Error code: 429 - Rate limit reached")
+	f.Add("ſtatuſ 500")
+	f.Fuzz(func(t *testing.T, s string) {
+		if statusInMessage.MatchString(s) && !mayHaveStatusLabel(s) {
+			t.Fatalf("%q matches statusInMessage but the pre-check skips it", s)
+		}
+	})
 }

@@ -79,7 +79,10 @@ func applyStatus(v *spanView, sl *SpanLog) {
 			if !hasDigitRun(msg, 3) {
 				continue
 			}
-			m := statusInMessage.FindStringSubmatch(msg)
+			var m []string
+			if mayHaveStatusLabel(msg) {
+				m = statusInMessage.FindStringSubmatch(msg)
+			}
 			if m == nil {
 				m = leadingStatus.FindStringSubmatch(msg)
 			}
@@ -116,6 +119,30 @@ func applyStatus(v *spanView, sl *SpanLog) {
 }
 
 func validHTTPStatus(n int64) bool { return n >= 100 && n <= 599 }
+
+// mayHaveStatusLabel reports whether s may hold a label statusInMessage
+// matches: each of "error code", "status code" and "status" holds "code"
+// or "tatu", whose letters fold to ASCII letters only (TestStatusLabelFolds:
+// only s and k have other folds), so an ASCII case-insensitive search is
+// exact. The expression is the costly one (unanchored, case-folded).
+func mayHaveStatusLabel(s string) bool {
+	return containsFoldASCII(s, "code") || containsFoldASCII(s, "tatu")
+}
+
+// containsFoldASCII reports whether s contains sub (lower-case ASCII
+// letters) in any ASCII case.
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for j < len(sub) && s[i+j]|0x20 == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
+}
 
 // hasDigitRun reports whether s holds n ASCII digits in a row.
 func hasDigitRun(s string, n int) bool {
