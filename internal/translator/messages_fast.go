@@ -4,6 +4,8 @@
 package translator
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -25,13 +27,18 @@ import (
 // give up before any side effect, and the general path converts the text.
 // TestFastMessagesMatchGeneral and FuzzFastMessages check the equivalence.
 
-// fastMsg is one message as read; its parts are fastParts[p0:p1].
+// fastMsg is one message as read; its parts are fastParts[p0:p1], its
+// OpenAI tool_calls the reader's calls[c0:c1].
 type fastMsg struct {
 	role, name, finish string
 	hasFinish          bool
 	text               string // content given as a string
 	hasText            bool
 	p0, p1             int
+	c0, c1             int
+	// toolCallID is tool_call_id or toolCallId; id and toolUseID the
+	// keys a tool message's id falls back to.
+	toolCallID, id, toolUseID string
 }
 
 type fastPart struct {
@@ -52,6 +59,7 @@ type fastPart struct {
 type fastReader struct {
 	msgs    []fastMsg
 	parts   []fastPart
+	calls   []fastPart // messages' tool_calls (message)
 	scratch []byte
 	// rare is set by part for a type isPartMap does not count as a part
 	// (toolcall, tooluse, toolresult): a list of content holding one is
@@ -67,7 +75,7 @@ type fastReader struct {
 // (message text, structured values) before its view waits in the pool,
 // and the buffers a hostile input grew beyond what ordinary ones use.
 func (r *fastReader) release() {
-	r.msgs, r.parts, r.blocks = reuseBuf(r.msgs), reuseBuf(r.parts), reuseBuf(r.blocks)
+	r.msgs, r.parts, r.blocks, r.calls = reuseBuf(r.msgs), reuseBuf(r.parts), reuseBuf(r.blocks), reuseBuf(r.calls)
 	r.scratch, r.join = reuseBytes(r.scratch), reuseBytes(r.join)
 	r.busy, r.rare = false, false
 }
@@ -108,10 +116,25 @@ func (c *msgConv) fastMessage(out []Message, m *fastMsg, parts []fastPart, def s
 	if b.name == "" {
 		b.name = unknownRoleName(m.role)
 	}
+	// fromMessageMap's tool_call_id, toolCallId, then a tool message's
+	// id or tool_use_id (the first non-empty).
+	b.toolCallID = m.toolCallID
+	if b.toolCallID == "" && role == "tool" {
+		b.toolCallID = cmp.Or(m.id, m.toolUseID)
+	}
 	if m.hasText && m.text != "" {
 		b.addText(c.v.capContent(m.text))
 	}
 	c.applyFastParts(b, parts[m.p0:m.p1], depth+4)
+	// addToolCallsValue at fromMessageMap's depth + 1.
+	if depth+3 <= maxMsgDepth {
+		for i := m.c0; i < m.c1; i++ {
+			if len(b.toolCalls) >= maxMessages {
+				break
+			}
+			b.toolCalls = append(b.toolCalls, c.fastCall(&c.v.fast.calls[i]))
+		}
+	}
 	if m.hasFinish {
 		c.addFinish(m.finish)
 	}
@@ -311,7 +334,7 @@ func (c *msgConv) fastValue(raw string) any {
 // shape or not valid JSON (as parseJSON would judge it). Unescaped strings
 // go to arena (nil: each its own allocation).
 func (r *fastReader) read(t string, arena *byteArena) bool {
-	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
 	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	ok := p.each('[', ']', func() bool { return r.message(&p) })
@@ -327,6 +350,11 @@ const (
 	kContent
 	kName
 	kFinish
+	kToolCalls
+	kToolCallID
+	kID
+	kToolUseID
+	kFunctionCall
 )
 
 func (r *fastReader) message(p *jsonParser) bool {
@@ -345,8 +373,18 @@ func (r *fastReader) message(p *jsonParser) bool {
 			bit = kName
 		case "finish_reason":
 			bit = kFinish
-		case "type", "author", "text", "tool_calls", "toolCalls", "function_call", "tool_call_id", "toolCallId",
-			"id", "tool_use_id", "reasoning_content", "reasoning", "finishReason", "stop_reason", "kwargs", "lc":
+		case "tool_calls":
+			bit = kToolCalls
+		case "tool_call_id", "toolCallId":
+			bit = kToolCallID // one of the two: both is the general path's
+		case "id":
+			bit = kID
+		case "tool_use_id":
+			bit = kToolUseID
+		case "function_call":
+			bit = kFunctionCall
+		case "type", "author", "text", "toolCalls",
+			"reasoning_content", "reasoning", "finishReason", "stop_reason", "kwargs", "lc":
 			return false // keys fromMessageMap (or fromMap) reads: the general path's business
 		default:
 			_, ok := p.rawJSON() // keys no path reads (providerOptions, …)
@@ -357,26 +395,48 @@ func (r *fastReader) message(p *jsonParser) bool {
 		}
 		seen |= bit
 		switch bit {
-		case kRole, kName, kFinish:
+		case kRole, kName, kFinish, kToolCallID, kID, kToolUseID:
 			s, ok := p.stringValue()
 			switch bit {
 			case kRole:
 				m.role = s
 			case kName:
 				m.name = s
+			case kToolCallID:
+				m.toolCallID = s
+			case kID:
+				m.id = s
+			case kToolUseID:
+				m.toolUseID = s
 			default:
 				m.finish, m.hasFinish = s, true
 			}
 			return ok
+		case kFunctionCall:
+			// null is no function call (fromMessageMap reads an object);
+			// an object is the general path's.
+			return p.literal("null")
+		case kToolCalls:
+			if p.peek() == 'n' { // null: mAny skips it
+				return p.literal("null")
+			}
+			m.c0 = len(r.calls)
+			ok := p.each('[', ']', func() bool { return r.openAICall(p) })
+			m.c1 = len(r.calls)
+			return ok
 		}
-		// parts or content: a string (not one that may hold JSON: the
-		// general path would try to decode it) or a list of parts.
+		if bit == kContent && p.peek() == 'n' { // null: mAny skips it
+			seen &^= kContent
+			return p.literal("null")
+		}
+		// parts or content: a string that addContent keeps as text (not
+		// one it would decode into parts: plainContent) or a list of parts.
 		if p.peek() == '"' {
 			s, ok := p.stringValue()
 			if !ok || bit == kParts {
 				return false
 			}
-			if tt := strings.TrimSpace(s); tt != "" && (tt[0] == '{' || tt[0] == '[' || tt[0] == '"') {
+			if !plainContent(s) {
 				return false
 			}
 			m.text, m.hasText = s, true
@@ -392,6 +452,67 @@ func (r *fastReader) message(p *jsonParser) bool {
 	m.p1 = len(r.parts)
 	r.msgs = append(r.msgs, m)
 	return true
+}
+
+// plainContent reports whether addContent keeps the content string s as
+// its text: it does not start like JSON, or it is a JSON object that is
+// no part (isPartMap), such as a tool's JSON result. A list, a JSON string
+// literal, a part and invalid JSON (which warns) are the general path's.
+func plainContent(s string) bool {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return true
+	}
+	switch t[0] {
+	case '[', '"':
+		return false
+	case '{':
+		isPart, ok := objectIsPartMap(t)
+		return ok && !isPart
+	}
+	return true
+}
+
+// objectIsPartMap is isPartMap of the tree of the JSON object t, read
+// from its top-level keys; ok is false when t is not one valid JSON
+// object.
+func objectIsPartMap(t string) (isPart, ok bool) {
+	p := jsonParser{s: t}
+	p.skipSpace()
+	var hasRole, hasParts, hasContent, hasBlock, typeIsStr bool
+	typ := ""
+	ok = p.members(func(key string) bool {
+		raw, ok := p.rawJSON()
+		switch key {
+		case "role":
+			hasRole = true
+		case "type": // the last one counts, as in the tree
+			typeIsStr = raw != "" && raw[0] == '"'
+			typ = raw
+		case "parts":
+			hasParts = true
+		case "content":
+			hasContent = true
+		default:
+			hasBlock = hasBlock || slices.Contains(blockKeys, key)
+		}
+		return ok
+	})
+	p.skipSpace()
+	if !ok || p.i != len(p.s) {
+		return false, false
+	}
+	switch {
+	case hasRole:
+		return false, true
+	case typeIsStr:
+		q := jsonParser{s: typ}
+		name, ok := q.stringValue()
+		return ok && partTypes[strings.ToLower(name)], ok
+	case hasParts || hasContent:
+		return false, true
+	}
+	return hasBlock, true
 }
 
 // Part keys the fast path knows, by index into partFields.
@@ -591,6 +712,58 @@ func (r *fastReader) call(f *partFields, fp *fastPart, arena *byteArena) bool {
 		return false
 	}
 	fp.raw = value(args)
+	return true
+}
+
+// openAICall reads one element of a message's tool_calls into r.calls,
+// as toolCallFromMap reads it: the call's own id, name and arguments keys,
+// and an OpenAI function object's name and arguments, which win over the
+// call's arguments.
+func (r *fastReader) openAICall(p *jsonParser) bool {
+	var f partFields
+	fp := fastPart{kind: 'c'}
+	if !readFields(p, &f) || !r.call(&f, &fp, p.arena) {
+		return false
+	}
+	if raw := f.raw[fFunction]; f.has(fFunction) && raw[0] == '{' {
+		q := jsonParser{s: raw, arena: p.arena, scratch: p.scratch}
+		var name, args string
+		seen := 0
+		ok := q.members(func(key string) bool {
+			bit := 0
+			switch key {
+			case "name":
+				bit = 1
+			case "arguments", "args", "parameters":
+				bit = 2 // one of them: more is the general path's
+			default:
+				_, ok := q.rawJSON()
+				return ok
+			}
+			if seen&bit != 0 {
+				return false
+			}
+			seen |= bit
+			if bit == 1 {
+				s, ok := q.stringValue()
+				name = s
+				return ok
+			}
+			text, ok := q.rawJSON()
+			args = text
+			return ok
+		})
+		if !ok {
+			return false
+		}
+		if fp.name == "" {
+			fp.name = name
+		}
+		if a := value(args); a != "" {
+			fp.raw = a
+		}
+	}
+	r.calls = append(r.calls, fp)
 	return true
 }
 

@@ -141,7 +141,7 @@ func (r *fastReader) valueMessage(m pcommon.Map) bool {
 			s := v.Str()
 			if bit == kParts {
 				ok = false
-			} else if tt := strings.TrimSpace(s); tt != "" && (tt[0] == '{' || tt[0] == '[' || tt[0] == '"') {
+			} else if !plainContent(s) {
 				ok = false
 			}
 			msg.text, msg.hasText = s, true
