@@ -71,12 +71,26 @@ type fastReader struct {
 	join   []byte
 }
 
+// maxKeptContentScratch is the largest unescaping and joining buffer a
+// pooled view keeps (twice the default content cap).
+const maxKeptContentScratch = 2 << 20
+
 // release drops what the reader's buffers still reference of the batch
 // (message text, structured values) before its view waits in the pool,
 // and the buffers a hostile input grew beyond what ordinary ones use.
 func (r *fastReader) release() {
 	r.msgs, r.parts, r.blocks, r.calls = reuseBuf(r.msgs), reuseBuf(r.parts), reuseBuf(r.blocks), reuseBuf(r.calls)
-	r.scratch, r.join = reuseBytes(r.scratch), reuseBytes(r.join)
+	// The byte scratch holds no references: it is kept up to the size of
+	// the content a batch of ordinary spans unescapes (dropping it at
+	// 64 KB, as the metadata writer does, cost every batch of long
+	// messages a regrowth), and dropped when a hostile value grew it more.
+	if cap(r.scratch) > maxKeptContentScratch {
+		r.scratch = nil
+	}
+	if cap(r.join) > maxKeptContentScratch {
+		r.join = nil
+	}
+	r.scratch, r.join = r.scratch[:0], r.join[:0]
 	r.busy, r.rare = false, false
 }
 
