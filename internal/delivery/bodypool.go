@@ -41,11 +41,20 @@ func getBody(n int) []byte {
 }
 
 // bodyClass rounds n up to the next of the sizes 2^k and 1.5·2^k: at most
-// half again as much memory as asked for, and few distinct sizes.
+// half again as much memory as asked for, and few distinct sizes. Sizes
+// the pool does not keep are not rounded (nothing would reuse the room).
 func bodyClass(n int) int {
 	if n <= 1024 {
 		return n
 	}
+	c := classOf(n)
+	if c > maxPooledBody {
+		return n
+	}
+	return c
+}
+
+func classOf(n int) int {
 	c := 1 << bits.Len(uint(n-1)) // the power of two at or above n
 	if c/4*3 >= n {
 		c = c / 4 * 3

@@ -86,6 +86,10 @@ func TestBodyClass(t *testing.T) {
 	if bodyClass(5000) != 6144 || bodyClass(6145) != 8192 || bodyClass(3<<20) != 3<<20 {
 		t.Errorf("size classes: %d %d %d", bodyClass(5000), bodyClass(6145), bodyClass(3<<20))
 	}
+	// Beyond what the pool keeps, a body is made the size asked for.
+	if n := 20 << 20; bodyClass(n) != n {
+		t.Errorf("bodyClass(20 MiB) = %d", bodyClass(n))
+	}
 	small := make([]byte, 0, 2048)
 	bodyPool.Put(&small)
 	if b := getBody(1 << 20); cap(b) != 1<<20 {

@@ -22,9 +22,11 @@ import (
 // read to the same builder calls, in the same order, as the general path
 // does, so the messages, metadata and warnings are the same.
 //
-// Anything outside that shape (another key, a duplicate key, a null where a
-// value is expected, a string that may hold JSON, a syntax error) makes it
-// give up before any side effect, and the general path converts the text.
+// OpenAI chat messages (tool_calls with function objects, null content,
+// tool_call_id) are of the shape too. Anything outside it (another key, a
+// duplicate key, a null where a value is expected, a content string the
+// general path would decode into parts, a syntax error) makes it give up
+// before any side effect, and the general path converts the text.
 // TestFastMessagesMatchGeneral and FuzzFastMessages check the equivalence.
 
 // fastMsg is one message as read; its parts are fastParts[p0:p1], its
@@ -50,9 +52,12 @@ type fastPart struct {
 	// for a call read from a structured value (readValue), the arguments
 	// are the string text.
 	hasText bool
-	// val holds a call's structured arguments read by readValue (hasVal).
-	val    pcommon.Value
-	hasVal bool
+	// val holds a call's structured arguments or a structured result
+	// read by readValue (hasVal), valDepth the depth valueToAny would
+	// have met it at.
+	val      pcommon.Value
+	hasVal   bool
+	valDepth int
 }
 
 // fastReader holds the reused buffers of the fast path (one per view).
@@ -186,7 +191,7 @@ func (c *msgConv) fastResult(p *fastPart, depth int) Message {
 	if p.hasVal { // a structured map (readValue), marshalled as resultText does
 		text := ""
 		if depth+1 <= maxMsgDepth {
-			text = c.v.capContent(c.v.arena.copyString(c.v.metaText.appendValueAt(p.val, valueArgsDepth)))
+			text = c.v.capContent(c.v.arena.copyString(c.v.metaText.appendValueAt(p.val, p.valDepth)))
 		}
 		return c.toolResult(p.id, p.name, text)
 	}
@@ -288,7 +293,7 @@ func (c *msgConv) fastCall(p *fastPart) ToolCall {
 	case p.hasText: // argsText of a string
 		tc.Arguments = c.v.capContent(p.text)
 	case p.hasVal: // argsText of valueToAny(val), written without the tree
-		tc.Arguments = c.v.capContent(c.v.arena.copyString(c.v.metaText.appendValueAt(p.val, valueArgsDepth)))
+		tc.Arguments = c.v.capContent(c.v.arena.copyString(c.v.metaText.appendValueAt(p.val, p.valDepth)))
 	}
 	return tc
 }
@@ -784,7 +789,7 @@ func (r *fastReader) openAICall(p *jsonParser) bool {
 // readParts reads t as a list of parts (one message's content) into
 // r.parts.
 func (r *fastReader) readParts(t string, arena *byteArena) bool {
-	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
 	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	ok := p.each('[', ']', func() bool { return r.part(&p) })
@@ -795,7 +800,7 @@ func (r *fastReader) readParts(t string, arena *byteArena) bool {
 // readCalls reads t as a list of tool calls (objects without a type) into
 // r.parts.
 func (r *fastReader) readCalls(t string, arena *byteArena) bool {
-	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
 	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	ok := p.each('[', ']', func() bool {

@@ -37,7 +37,7 @@ func (c *msgConv) fastContent(b *msgBuilder, t string, depth int) bool {
 // r.parts; false when an element is of another shape or t is not valid
 // JSON.
 func (r *fastReader) readContent(t string, arena *byteArena) bool {
-	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	r.parts = r.parts[:0]
 	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	ok := p.each('[', ']', func() bool { return r.contentPart(&p) })

@@ -17,13 +17,19 @@ import (
 // straight from the pdata value into the same fastMsg and fastPart
 // records, so the same builder calls follow. Text is the attribute's own
 // string; structured tool-call arguments are written once, as their
-// canonical text (metaTextWriter.valueJSON). Anything else makes it give
+// canonical text (metaTextWriter.appendValueAt, at the depth valueToAny
+// would have met them, so that deep values are cut where the tree cut
+// them). Anything else makes it give
 // up before any side effect. TestFastValueMessagesMatchTree and
 // FuzzFastValueMessages check the equivalence.
 
-// Tree depths of the fast shape's values in valueToAny(list): messages at
-// 1, a message's parts list at 2, a part at 3, its members at 4.
-const valueArgsDepth = 4
+// Tree depths of a part's members in valueToAny of the value read: in a
+// message list (messages at 1, a message's parts list at 2, a part at 3)
+// they are at 4; in a list of parts (system instructions: parts at 1) at 2.
+const (
+	messageMemberDepth = 4
+	partMemberDepth    = 2
+)
 
 // fastValueMessages is fromAny(valueToAny(val), def, depth+1) for a
 // structured message list of the fast shape (depth as for fastMessages).
@@ -57,7 +63,7 @@ func (c *msgConv) fastValueParts(b *msgBuilder, val pcommon.Value, depth int) bo
 
 // readValue reads val, a slice of message maps, into r.msgs and r.parts.
 func (r *fastReader) readValue(val pcommon.Value) bool {
-	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
 	if val.Type() != pcommon.ValueTypeSlice {
 		return false
 	}
@@ -73,17 +79,19 @@ func (r *fastReader) readValue(val pcommon.Value) bool {
 
 // readValueParts reads val, a slice of part maps, into r.parts.
 func (r *fastReader) readValueParts(val pcommon.Value) bool {
-	r.msgs, r.parts = r.msgs[:0], r.parts[:0]
+	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
 	if val.Type() != pcommon.ValueTypeSlice {
 		return false
 	}
-	return r.valueParts(val.Slice())
+	return r.valueParts(val.Slice(), partMemberDepth)
 }
 
-func (r *fastReader) valueParts(list pcommon.Slice) bool {
+// valueParts reads a list of part maps whose members are at tree depth
+// depth.
+func (r *fastReader) valueParts(list pcommon.Slice, depth int) bool {
 	for i := 0; i < list.Len(); i++ {
 		e := list.At(i)
-		if e.Type() != pcommon.ValueTypeMap || !r.valuePart(e.Map()) {
+		if e.Type() != pcommon.ValueTypeMap || !r.valuePart(e.Map(), depth) {
 			return false
 		}
 	}
@@ -136,8 +144,8 @@ func (r *fastReader) valueMessage(m pcommon.Map) bool {
 				msg.finish, msg.hasFinish = v.Str(), true
 			}
 		case v.Type() == pcommon.ValueTypeStr:
-			// A text content, not one that may hold JSON (the general
-			// path would try to decode it); parts must be a list.
+			// A text content that addContent keeps as text (not one it
+			// would decode into parts: plainContent); parts must be a list.
 			s := v.Str()
 			if bit == kParts {
 				ok = false
@@ -146,7 +154,7 @@ func (r *fastReader) valueMessage(m pcommon.Map) bool {
 			}
 			msg.text, msg.hasText = s, true
 		case v.Type() == pcommon.ValueTypeSlice:
-			ok = r.valueParts(v.Slice())
+			ok = r.valueParts(v.Slice(), messageMemberDepth)
 		default:
 			ok = false
 		}
@@ -160,8 +168,8 @@ func (r *fastReader) valueMessage(m pcommon.Map) bool {
 	return true
 }
 
-// valuePart is part for a map.
-func (r *fastReader) valuePart(m pcommon.Map) bool {
+// valuePart is part for a map; its members are at tree depth depth.
+func (r *fastReader) valuePart(m pcommon.Map, depth int) bool {
 	var f valueFields
 	ok := true
 	m.Range(func(key string, v pcommon.Value) bool {
@@ -218,7 +226,7 @@ func (r *fastReader) valuePart(m pcommon.Map) bool {
 		case a.Type() == pcommon.ValueTypeBytes:
 			return false // valueToAny makes it base64 text: the general path's
 		default:
-			fp.val, fp.hasVal = a, true
+			fp.val, fp.hasVal, fp.valDepth = a, true, depth
 		}
 	case "tool_call_response", "tool-result", "tool_result", "function_call_output", "toolresult":
 		fp.kind = 'r'
@@ -244,7 +252,7 @@ func (r *fastReader) valuePart(m pcommon.Map) bool {
 			if _, wrapped := v.Map().Get("value"); wrapped {
 				return false
 			}
-			fp.val, fp.hasVal = v, true
+			fp.val, fp.hasVal, fp.valDepth = v, true, depth
 		default:
 			return false // lists (of blocks?) and scalars: resultText's business
 		}

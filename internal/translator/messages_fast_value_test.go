@@ -108,6 +108,32 @@ func structuredSeeds() []pcommon.Value {
 		p.PutEmpty("content")
 		p.PutStr("text", "t")
 	})
+	// Lists of parts (system instructions): members two levels deep, so
+	// deep values are cut where valueToAny of the list cuts them.
+	for _, n := range []int{59, 60, 61, 62, 63, 64} {
+		for _, kind := range []string{"tool_call", "tool_call_response"} {
+			v := pcommon.NewValueSlice()
+			p := v.Slice().AppendEmpty().SetEmptyMap()
+			p.PutStr("type", kind)
+			p.PutStr("id", "c1")
+			p.PutStr("name", "f")
+			key := "arguments"
+			if kind == "tool_call_response" {
+				key = "response"
+			}
+			m := p.PutEmptyMap(key)
+			for i := 0; i < n; i++ {
+				m = m.PutEmptyMap("a")
+			}
+			m.PutInt("deep", 1)
+			out = append(out, v)
+		}
+	}
+	v0 := pcommon.NewValueSlice()
+	p0 := v0.Slice().AppendEmpty().SetEmptyMap()
+	p0.PutStr("type", "text")
+	p0.PutStr("content", "be brief")
+	out = append(out, v0)
 	// A role that is no string, and a content that is a map.
 	v := pcommon.NewValueSlice()
 	m := v.Slice().AppendEmpty().SetEmptyMap()

@@ -303,9 +303,6 @@ func put4(b []byte, n uint64) {
 	put2(b[2:], n%100)
 }
 
-// appendAny appends a decoded JSON-like tree. Map keys are sorted so output
-// is deterministic. Unknown types are written as their JSON encoding via
-// encoding/json as a last resort, or null when even that fails.
 // appendStrings appends a JSON array of strings (without boxing the slice
 // into an any, which costs an allocation).
 func appendStrings(dst []byte, list []string) []byte {
@@ -319,6 +316,9 @@ func appendStrings(dst []byte, list []string) []byte {
 	return append(dst, ']')
 }
 
+// appendAny appends a decoded JSON-like tree. Map keys are sorted so output
+// is deterministic. Unknown types are written as their JSON encoding via
+// encoding/json as a last resort, or null when even that fails.
 func appendAny(dst []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
