@@ -190,6 +190,38 @@ func eventCases(t testing.TB) []eventCase {
 	return out
 }
 
+// fixtureSpans returns the spans of the fixtures testdata/fixtures/NAME.json
+// (NAME a glob; the .expected.json expectations are left out).
+func fixtureSpans(t testing.TB, name string) []ptrace.Span {
+	t.Helper()
+	files, err := filepath.Glob("testdata/fixtures/" + name + ".json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixture %s: %v", name, err)
+	}
+	var spans []ptrace.Span
+	for _, f := range files {
+		if strings.HasSuffix(f, ".expected.json") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, span := range ss.Spans().All() {
+					spans = append(spans, span)
+				}
+			}
+		}
+	}
+	return spans
+}
+
 func putAny(m pcommon.Map, k string, v any) {
 	switch x := v.(type) {
 	case string:
@@ -259,30 +291,12 @@ func TestFastEventsMatchGeneral(t *testing.T) {
 		}
 		check(span, fmt.Sprintf("conversation of cases %d-%d", i, i+4))
 	}
-	files, _ := filepath.Glob("testdata/fixtures/*.json")
 	n, taken, all := 0, 0, 0
-	for _, f := range files {
-		if strings.HasSuffix(f, ".expected.json") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
-		if err != nil {
-			continue
-		}
-		for _, rs := range td.ResourceSpans().All() {
-			for _, ss := range rs.ScopeSpans().All() {
-				for _, span := range ss.Spans().All() {
-					if span.Events().Len() > 0 {
-						n++
-						check(span, f+" "+span.Name())
-						taken, all = countFastEvents(span, taken, all)
-					}
-				}
-			}
+	for _, span := range fixtureSpans(t, "*") {
+		if span.Events().Len() > 0 {
+			n++
+			check(span, "fixture span "+span.Name())
+			taken, all = countFastEvents(span, taken, all)
 		}
 	}
 	if n == 0 {
@@ -390,23 +404,11 @@ func FuzzFastEvents(f *testing.F) {
 // messages, consumed attribute and tools its tree gave.
 func TestLangfuseInputMatchGeneral(t *testing.T) {
 	inputs := langfuseInputs(fastSeeds)
-	b, err := os.ReadFile("testdata/fixtures/11-langfuse-sdk.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, rs := range td.ResourceSpans().All() {
-		for _, ss := range rs.ScopeSpans().All() {
-			for _, span := range ss.Spans().All() {
-				if val, ok := span.Attributes().Get("langfuse.observation.input"); ok {
-					inputs = append(inputs, val.Str())
-					n++
-				}
-			}
+	for _, span := range fixtureSpans(t, "11-langfuse-sdk") {
+		if val, ok := span.Attributes().Get("langfuse.observation.input"); ok {
+			inputs = append(inputs, val.Str())
+			n++
 		}
 	}
 	if n == 0 {

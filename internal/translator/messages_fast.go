@@ -106,10 +106,16 @@ var useFastMessages = true
 // '[') when it has the fast shape; ok is false, with nothing done, when it
 // has not. depth is the depth fromAny was called with.
 func (c *msgConv) fastMessages(t, def string, depth int) (out []Message, ok bool) {
-	r := &c.v.fast
-	if !useFastMessages || !r.read(t, &c.v.arena) {
+	if !useFastMessages || !c.v.fast.read(t, &c.v.arena) {
 		return nil, false
 	}
+	return c.fastReadMessages(def, depth), true
+}
+
+// fastReadMessages converts the messages the fast reader holds (read from
+// JSON text or from a structured value).
+func (c *msgConv) fastReadMessages(def string, depth int) (out []Message) {
+	r := &c.v.fast
 	if len(r.msgs) > 0 {
 		out = make([]Message, 0, len(r.msgs))
 	}
@@ -119,7 +125,7 @@ func (c *msgConv) fastMessages(t, def string, depth int) (out []Message, ok bool
 		}
 		out = c.fastMessage(out, &r.msgs[i], r.parts, def, depth)
 	}
-	return out, true
+	return out
 }
 
 // fastMessage is fromMessageMap for a message read by the fast path. The

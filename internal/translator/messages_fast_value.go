@@ -34,20 +34,10 @@ const (
 // fastValueMessages is fromAny(valueToAny(val), def, depth+1) for a
 // structured message list of the fast shape (depth as for fastMessages).
 func (c *msgConv) fastValueMessages(val pcommon.Value, def string, depth int) (out []Message, ok bool) {
-	r := &c.v.fast
-	if !useFastMessages || !r.readValue(val) {
+	if !useFastMessages || !c.v.fast.readValue(val) {
 		return nil, false
 	}
-	if len(r.msgs) > 0 {
-		out = make([]Message, 0, len(r.msgs))
-	}
-	for i := range r.msgs {
-		if c.full {
-			break
-		}
-		out = c.fastMessage(out, &r.msgs[i], r.parts, def, depth)
-	}
-	return out, true
+	return c.fastReadMessages(def, depth), true
 }
 
 // fastValueParts adds the parts of a structured list of parts (system
@@ -205,16 +195,8 @@ func (r *fastReader) valuePart(m pcommon.Map, depth int) bool {
 		}
 	case "tool_call", "tool-call", "tool_use", "function_call", "toolcall", "tooluse":
 		fp.kind = 'c'
-		id, ok1 := f.one(callIDKeys)
-		name, ok2 := f.one(callNameKeys)
-		args, ok3 := f.one(callArgsKeys)
-		if !ok1 || !ok2 || !ok3 {
-			return false
-		}
-		if fp.id, ok = f.str(id); !ok {
-			return false
-		}
-		if fp.name, ok = f.str(name); !ok {
+		args, ok := f.idName(&fp, callIDKeys, callNameKeys, callArgsKeys)
+		if !ok {
 			return false
 		}
 		switch a := f.value(args); {
@@ -230,16 +212,8 @@ func (r *fastReader) valuePart(m pcommon.Map, depth int) bool {
 		}
 	case "tool_call_response", "tool-result", "tool_result", "function_call_output", "toolresult":
 		fp.kind = 'r'
-		id, ok1 := f.one(resultIDKeys)
-		name, ok2 := f.one(resultNameKeys)
-		res, ok3 := f.one(resultKeys)
-		if !ok1 || !ok2 || !ok3 {
-			return false
-		}
-		if fp.id, ok = f.str(id); !ok {
-			return false
-		}
-		if fp.name, ok = f.str(name); !ok {
+		res, ok := f.idName(&fp, resultIDKeys, resultNameKeys, resultKeys)
+		if !ok {
 			return false
 		}
 		switch v := f.value(res); v.Type() {
@@ -270,6 +244,26 @@ type valueFields struct {
 }
 
 func (f *valueFields) has(k int) bool { return k >= 0 && f.seen&(1<<k) != 0 }
+
+// idName reads a call's or result's id and name (at most one key of each
+// group, a string) into fp, and returns the one key of valueKeys present
+// (-1 for none); ok is false when a group has two keys or a value is no
+// string.
+func (f *valueFields) idName(fp *fastPart, idKeys, nameKeys, valueKeys []int) (key int, ok bool) {
+	id, ok1 := f.one(idKeys)
+	name, ok2 := f.one(nameKeys)
+	key, ok3 := f.one(valueKeys)
+	if !ok1 || !ok2 || !ok3 {
+		return -1, false
+	}
+	if fp.id, ok = f.str(id); !ok {
+		return -1, false
+	}
+	if fp.name, ok = f.str(name); !ok {
+		return -1, false
+	}
+	return key, true
+}
 
 // value returns key k's value, an empty one when k < 0.
 func (f *valueFields) value(k int) pcommon.Value {

@@ -6,12 +6,10 @@ package translator
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // structuredValue is the OTLP value an SDK sending structured attributes
@@ -183,24 +181,12 @@ func TestFastValueMessagesMatchTree(t *testing.T) {
 		}
 	}
 	vals = append(vals, structuredSeeds()...)
-	b, err := os.ReadFile("testdata/fixtures/01-otel-genai-semconv-latest.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	fixture := 0
-	for _, rs := range td.ResourceSpans().All() {
-		for _, ss := range rs.ScopeSpans().All() {
-			for _, span := range ss.Spans().All() {
-				for k, v := range span.Attributes().All() {
-					if v.Type() == pcommon.ValueTypeSlice && strings.HasPrefix(k, "gen_ai.") && k != "gen_ai.response.finish_reasons" {
-						vals = append(vals, v)
-						fixture++
-					}
-				}
+	for _, span := range fixtureSpans(t, "01-otel-genai-semconv-latest") {
+		for k, v := range span.Attributes().All() {
+			if v.Type() == pcommon.ValueTypeSlice && strings.HasPrefix(k, "gen_ai.") && k != "gen_ai.response.finish_reasons" {
+				vals = append(vals, v)
+				fixture++
 			}
 		}
 	}
