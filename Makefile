@@ -21,7 +21,7 @@ RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env 
 FUZZTIME ?= 20000x
 LONG_FUZZTIME ?= 5m
 FUZZ_TARGETS := FuzzTranslate FuzzAttributes FuzzAttributesRedacted FuzzParseJSON FuzzAppendString FuzzFastMessages FuzzDeferredMatchesText FuzzMetaJSONMatchesTree FuzzContentStreams \
-	FuzzInvocationParams FuzzToolChoiceAttr FuzzObjectMembers FuzzFastContent FuzzFastEvents FuzzContentEvents FuzzLangfuseInput FuzzTextBlocks FuzzFastValueMessages FuzzBedrockModelID FuzzStatusLabel
+	FuzzInvocationParams FuzzToolChoiceAttr FuzzObjectMembers FuzzFastContent FuzzFastEvents FuzzContentEvents FuzzLangfuseInput FuzzTextBlocks FuzzFastValueMessages FuzzBedrockModelID FuzzStatusLabel FuzzLangfuseOutput
 
 # Go files under version control or about to be (not ignored ones such as an
 # ocb build in dist/); every .go file when this is not a git checkout.

@@ -87,7 +87,13 @@ func (c *msgConv) langfuseCompletion() []Message {
 	if !ok {
 		return nil
 	}
-	var msgs []Message
+	msgs, ok := c.fastLangfuseCompletion(val)
+	if ok {
+		if len(msgs) > 0 {
+			v.consume("langfuse.observation.output")
+		}
+		return msgs
+	}
 	switch x := structured(val).(type) {
 	case string:
 		if isEmptyContent(x) {
@@ -103,6 +109,27 @@ func (c *msgConv) langfuseCompletion() []Message {
 		v.consume("langfuse.observation.output")
 	}
 	return msgs
+}
+
+// fastLangfuseCompletion is langfuseCompletion's conversion for an output
+// of the fast shape: a message list, or one message object (an OpenAI
+// chat message), read without its tree; ok is false, with nothing done,
+// for anything else.
+func (c *msgConv) fastLangfuseCompletion(val pcommon.Value) ([]Message, bool) {
+	if val.Type() != pcommon.ValueTypeStr || !useFastMessages {
+		return nil, false
+	}
+	s := val.Str()
+	switch firstNonSpace(s) {
+	case '[': // fromList(tree, "assistant", 0)
+		return c.fastMessages(s, "assistant", -1)
+	case '{': // fromMap(tree, "assistant", 0): a message object reaches fromMessageMap at 0
+		if !c.v.fast.readOne(s, &c.v.arena) {
+			return nil, false
+		}
+		return c.fastReadMessages("assistant", -2), true
+	}
+	return nil, false
 }
 
 // langfuseTools returns the tools of a {messages, tools} observation input.

@@ -562,3 +562,65 @@ func TestFastReadersReleased(t *testing.T) {
 		}
 	}
 }
+
+// TestLangfuseOutputMatchGeneral: langfuse.observation.output read
+// without its tree (a message list, or one message object) gives the
+// messages and consumed attribute its tree gave.
+func TestLangfuseOutputMatchGeneral(t *testing.T) {
+	outputs := []string{`{"role":"assistant","content":null,"refusal":null,"tool_calls":[{"id":"call_7Q","type":"function","function":{"name":"lookup_order","arguments":"{\"order_id\":\"A-1042\"}"}}]}`,
+		`{"role":"assistant","content":"plain"} `, `{"content":"no role"}`, `{"role":"assistant","content":"a"`, `"{\"role\":\"assistant\"}"`,
+		`plain text`, `  `, `{}`, `{"role":"critic","content":"c","annotations":[],"audio":null}`}
+	outputs = append(outputs, fastSeeds...)
+	for _, s := range fastSeeds {
+		// Each message of the seeds as an object of its own.
+		var list []json.RawMessage
+		if json.Unmarshal([]byte(s), &list) == nil {
+			for _, m := range list {
+				outputs = append(outputs, string(m))
+			}
+		}
+	}
+	for _, span := range fixtureSpans(t, "11-langfuse-sdk") {
+		if val, ok := span.Attributes().Get("langfuse.observation.output"); ok {
+			outputs = append(outputs, val.Str())
+		}
+	}
+	for _, s := range outputs {
+		checkLangfuseOutput(t, s)
+	}
+}
+
+func checkLangfuseOutput(t *testing.T, s string) {
+	t.Helper()
+	run := func(on bool) string {
+		saved := useFastMessages
+		useFastMessages = on
+		defer func() { useFastMessages = saved }()
+		span := ptrace.NewSpan()
+		span.Attributes().PutStr("langfuse.observation.output", s)
+		var out string
+		for _, limit := range []int{0, 16, 300} {
+			opts := DefaultOptions()
+			opts.MaxContentBytes = limit
+			v := newSpanView(&opts)
+			v.reset(span, "s", pcommon.NewMap(), false)
+			c := newMsgConv(v)
+			out += "\nmessages " + string(appendMessages(nil, c.langfuseCompletion()))
+			c.flushFinish()
+			out += fmt.Sprintf("\nconsumed %v", v.isConsumedKey("langfuse.observation.output"))
+			out += viewState(v)
+		}
+		return out
+	}
+	if fast, general := run(true), run(false); fast != general {
+		t.Fatalf("langfuse output %q:\nfast:    %s\ngeneral: %s", s, fast, general)
+	}
+}
+
+func FuzzLangfuseOutput(f *testing.F) {
+	for _, s := range fastSeeds[:20] {
+		f.Add(s)
+	}
+	f.Add(`{"role":"assistant","content":null,"tool_calls":[{"id":"c","function":{"name":"f","arguments":"{}"}}]}`)
+	f.Fuzz(checkLangfuseOutput)
+}

@@ -367,6 +367,19 @@ func (r *fastReader) read(t string, arena *byteArena) bool {
 	return ok && p.i == len(p.s)
 }
 
+// readOne parses t, one message object, into r.msgs and r.parts; false
+// when it is not of the fast shape or not valid JSON.
+func (r *fastReader) readOne(t string, arena *byteArena) bool {
+	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
+	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
+	p.skipSpace()
+	if p.peek() != '{' || !r.message(&p) {
+		return false
+	}
+	p.skipSpace()
+	return p.i == len(p.s)
+}
+
 // Keys a fast message or part may have, as bits, to reject duplicates
 // (a map keeps the last of duplicate keys; the fast path does not try).
 const (
