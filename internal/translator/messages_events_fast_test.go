@@ -429,27 +429,35 @@ func langfuseInputs(lists []string) []string {
 	return out
 }
 
-func checkLangfuseInput(t *testing.T, s string) {
-	t.Helper()
+// langfuseBoth converts a span whose attribute key holds s with convert,
+// with and without the fast path, and describes what each left behind.
+func langfuseBoth(key, s string, convert func(c *msgConv) []Message) (fast, general string) {
 	run := func(on bool) string {
 		saved := useFastMessages
 		useFastMessages = on
 		defer func() { useFastMessages = saved }()
 		span := ptrace.NewSpan()
-		span.Attributes().PutStr("langfuse.observation.input", s)
+		span.Attributes().PutStr(key, s)
 		var out string
 		for _, limit := range []int{0, 16, 300} {
 			opts := DefaultOptions()
 			opts.MaxContentBytes = limit
 			v := newSpanView(&opts)
 			v.reset(span, "s", pcommon.NewMap(), false)
-			out += "\nmessages " + string(appendMessages(nil, newMsgConv(v).langfusePrompt()))
-			out += fmt.Sprintf("\nconsumed %v", v.isConsumedKey("langfuse.observation.input"))
+			c := newMsgConv(v)
+			out += "\nmessages " + string(appendMessages(nil, convert(c)))
+			c.flushFinish()
+			out += fmt.Sprintf("\nconsumed %v", v.isConsumedKey(key))
 			out += viewState(v)
 		}
 		return out
 	}
-	if fast, general := run(true), run(false); fast != general {
+	return run(true), run(false)
+}
+
+func checkLangfuseInput(t *testing.T, s string) {
+	t.Helper()
+	if fast, general := langfuseBoth("langfuse.observation.input", s, (*msgConv).langfusePrompt); fast != general {
 		t.Fatalf("langfuse input %q:\nfast:    %s\ngeneral: %s", s, fast, general)
 	}
 	// The tools member alone, against the whole tree's.
@@ -592,27 +600,7 @@ func TestLangfuseOutputMatchGeneral(t *testing.T) {
 
 func checkLangfuseOutput(t *testing.T, s string) {
 	t.Helper()
-	run := func(on bool) string {
-		saved := useFastMessages
-		useFastMessages = on
-		defer func() { useFastMessages = saved }()
-		span := ptrace.NewSpan()
-		span.Attributes().PutStr("langfuse.observation.output", s)
-		var out string
-		for _, limit := range []int{0, 16, 300} {
-			opts := DefaultOptions()
-			opts.MaxContentBytes = limit
-			v := newSpanView(&opts)
-			v.reset(span, "s", pcommon.NewMap(), false)
-			c := newMsgConv(v)
-			out += "\nmessages " + string(appendMessages(nil, c.langfuseCompletion()))
-			c.flushFinish()
-			out += fmt.Sprintf("\nconsumed %v", v.isConsumedKey("langfuse.observation.output"))
-			out += viewState(v)
-		}
-		return out
-	}
-	if fast, general := run(true), run(false); fast != general {
+	if fast, general := langfuseBoth("langfuse.observation.output", s, (*msgConv).langfuseCompletion); fast != general {
 		t.Fatalf("langfuse output %q:\nfast:    %s\ngeneral: %s", s, fast, general)
 	}
 }

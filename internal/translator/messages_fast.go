@@ -395,36 +395,47 @@ const (
 	kFunctionCall
 )
 
+// messageKey returns the bit of a message key the fast readers read, 0
+// for a key no path reads (skipped), -1 for one only the general path
+// reads (fromMessageMap or fromMap).
+func messageKey(key string) int {
+	switch key {
+	case "role":
+		return kRole
+	case "parts":
+		return kParts
+	case "content":
+		return kContent
+	case "name":
+		return kName
+	case "finish_reason":
+		return kFinish
+	case "tool_calls":
+		return kToolCalls
+	case "tool_call_id", "toolCallId":
+		return kToolCallID // one of the two: both is the general path's
+	case "id":
+		return kID
+	case "tool_use_id":
+		return kToolUseID
+	case "function_call":
+		return kFunctionCall
+	case "type", "author", "text", "toolCalls",
+		"reasoning_content", "reasoning", "finishReason", "stop_reason", "kwargs", "lc":
+		return -1
+	}
+	return 0
+}
+
 func (r *fastReader) message(p *jsonParser) bool {
 	m := fastMsg{p0: len(r.parts)}
 	seen := 0
 	ok := p.members(func(key string) bool {
-		bit := 0
-		switch key {
-		case "role":
-			bit = kRole
-		case "parts":
-			bit = kParts
-		case "content":
-			bit = kContent
-		case "name":
-			bit = kName
-		case "finish_reason":
-			bit = kFinish
-		case "tool_calls":
-			bit = kToolCalls
-		case "tool_call_id", "toolCallId":
-			bit = kToolCallID // one of the two: both is the general path's
-		case "id":
-			bit = kID
-		case "tool_use_id":
-			bit = kToolUseID
-		case "function_call":
-			bit = kFunctionCall
-		case "type", "author", "text", "toolCalls",
-			"reasoning_content", "reasoning", "finishReason", "stop_reason", "kwargs", "lc":
-			return false // keys fromMessageMap (or fromMap) reads: the general path's business
-		default:
+		bit := messageKey(key)
+		switch {
+		case bit < 0:
+			return false // the general path's business
+		case bit == 0:
 			_, ok := p.rawJSON() // keys no path reads (providerOptions, …)
 			return ok
 		}

@@ -95,24 +95,15 @@ func (r *fastReader) valueMessage(m pcommon.Map) bool {
 	seen := 0
 	ok := true
 	m.Range(func(key string, v pcommon.Value) bool {
-		bit := 0
-		switch key {
-		case "role":
-			bit = kRole
-		case "parts":
-			bit = kParts
-		case "content":
-			bit = kContent
-		case "name":
-			bit = kName
-		case "finish_reason":
-			bit = kFinish
-		case "type", "author", "text", "tool_calls", "toolCalls", "function_call", "tool_call_id", "toolCallId",
-			"id", "tool_use_id", "reasoning_content", "reasoning", "finishReason", "stop_reason", "kwargs", "lc":
-			ok = false // keys fromMessageMap (or fromMap) reads
-			return false
-		default:
+		bit := messageKey(key)
+		switch {
+		case bit == 0:
 			return true // keys no path reads
+		case bit < 0 || bit&(kRole|kParts|kContent|kName|kFinish) == 0:
+			// Keys only the general path reads, and those the JSON reader
+			// takes that this one does not (tool calls, ids).
+			ok = false
+			return false
 		}
 		if seen&bit != 0 {
 			ok = false

@@ -132,6 +132,16 @@ func structuredSeeds() []pcommon.Value {
 	p0.PutStr("type", "text")
 	p0.PutStr("content", "be brief")
 	out = append(out, v0)
+	// Keys the structured reader leaves to the general path, last in
+	// their map (a map built from JSON has a random order).
+	for _, k := range []string{"reasoning", "type", "tool_calls", "id", "tool_call_id", "function_call", "text", "kwargs"} {
+		v := pcommon.NewValueSlice()
+		m := v.Slice().AppendEmpty().SetEmptyMap()
+		m.PutStr("role", "tool")
+		m.PutStr("content", "c")
+		m.PutStr(k, "v")
+		out = append(out, v)
+	}
 	// A role that is no string, and a content that is a map.
 	v := pcommon.NewValueSlice()
 	m := v.Slice().AppendEmpty().SetEmptyMap()
