@@ -36,16 +36,30 @@ var contentSeeds = []string{
 
 // contentViews returns fresh views with no cap, a small cap, and a cap
 // that falls inside the seeds' longer texts.
-func contentViews() []*spanView {
+func contentViews() []*spanView { return spanViews(ptrace.NewSpan()) }
+
+// spanViews is contentViews on span.
+func spanViews(span ptrace.Span) []*spanView {
 	var out []*spanView
 	for _, limit := range []int{0, 16, 300} {
 		opts := DefaultOptions()
 		opts.MaxContentBytes = limit
 		v := newSpanView(&opts)
-		v.reset(ptrace.NewSpan(), "s", pcommon.NewMap(), false)
+		v.reset(span, "s", pcommon.NewMap(), false)
 		out = append(out, v)
 	}
 	return out
+}
+
+// fastAndGeneral runs describe with the fast paths on, then off.
+func fastAndGeneral(describe func() string) (fast, general string) {
+	run := func(on bool) string {
+		saved := useFastMessages
+		useFastMessages = on
+		defer func() { useFastMessages = saved }()
+		return describe()
+	}
+	return run(true), run(false)
 }
 
 // viewState describes what a conversion left on a view besides its result.
@@ -155,10 +169,7 @@ func messageSeeds() []string {
 // readValueBoth converts s as an attribute value with and without the fast
 // reader, as non-model spans' messages and system instructions are read.
 func readValueBoth(t testing.TB, s, def string) (fast, general string) {
-	run := func(on bool) string {
-		saved := useFastMessages
-		useFastMessages = on
-		defer func() { useFastMessages = saved }()
+	return fastAndGeneral(func() string {
 		var out string
 		for _, v := range contentViews() {
 			val := pcommon.NewValueStr(s)
@@ -167,8 +178,7 @@ func readValueBoth(t testing.TB, s, def string) (fast, general string) {
 			out += viewState(v)
 		}
 		return out
-	}
-	return run(true), run(false)
+	})
 }
 
 // TestMessagesFromValueMatchTree: non-model spans' message lists read by

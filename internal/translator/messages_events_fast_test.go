@@ -240,23 +240,15 @@ func putAny(m pcommon.Map, k string, v any) {
 // eventsBoth converts span's event messages, both sides, with and without
 // the fast path, and describes everything left behind.
 func eventsBoth(span ptrace.Span) (fast, general string) {
-	run := func(on bool) string {
-		saved := useFastMessages
-		useFastMessages = on
-		defer func() { useFastMessages = saved }()
+	return fastAndGeneral(func() string {
 		var out string
-		for _, limit := range []int{0, 16, 300} {
-			opts := DefaultOptions()
-			opts.MaxContentBytes = limit
-			v := newSpanView(&opts)
-			v.reset(span, "s", pcommon.NewMap(), false)
+		for _, v := range spanViews(span) {
 			out += "\ninput " + string(appendMessages(nil, eventMessages(v, true)))
 			out += "\noutput " + string(appendMessages(nil, eventMessages(v, false)))
 			out += viewState(v)
 		}
 		return out
-	}
-	return run(true), run(false)
+	})
 }
 
 // TestFastEventsMatchGeneral: span-event messages read by the fast path
@@ -432,18 +424,11 @@ func langfuseInputs(lists []string) []string {
 // langfuseBoth converts a span whose attribute key holds s with convert,
 // with and without the fast path, and describes what each left behind.
 func langfuseBoth(key, s string, convert func(c *msgConv) []Message) (fast, general string) {
-	run := func(on bool) string {
-		saved := useFastMessages
-		useFastMessages = on
-		defer func() { useFastMessages = saved }()
+	return fastAndGeneral(func() string {
 		span := ptrace.NewSpan()
 		span.Attributes().PutStr(key, s)
 		var out string
-		for _, limit := range []int{0, 16, 300} {
-			opts := DefaultOptions()
-			opts.MaxContentBytes = limit
-			v := newSpanView(&opts)
-			v.reset(span, "s", pcommon.NewMap(), false)
+		for _, v := range spanViews(span) {
 			c := newMsgConv(v)
 			out += "\nmessages " + string(appendMessages(nil, convert(c)))
 			c.flushFinish()
@@ -451,8 +436,7 @@ func langfuseBoth(key, s string, convert func(c *msgConv) []Message) (fast, gene
 			out += viewState(v)
 		}
 		return out
-	}
-	return run(true), run(false)
+	})
 }
 
 func checkLangfuseInput(t *testing.T, s string) {

@@ -99,6 +99,11 @@ func (r *fastReader) release() {
 	r.busy, r.rare = false, false
 }
 
+// reset empties the records of a read (messages, parts, tool calls).
+func (r *fastReader) reset() {
+	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
+}
+
 // useFastMessages lets the equivalence tests run the general path alone.
 var useFastMessages = true
 
@@ -359,7 +364,7 @@ func (c *msgConv) fastValue(raw string) any {
 // shape or not valid JSON (as parseJSON would judge it). Unescaped strings
 // go to arena (nil: each its own allocation).
 func (r *fastReader) read(t string, arena *byteArena) bool {
-	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
+	r.reset()
 	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	ok := p.each('[', ']', func() bool { return r.message(&p) })
@@ -370,7 +375,7 @@ func (r *fastReader) read(t string, arena *byteArena) bool {
 // readOne parses t, one message object, into r.msgs and r.parts; false
 // when it is not of the fast shape or not valid JSON.
 func (r *fastReader) readOne(t string, arena *byteArena) bool {
-	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
+	r.reset()
 	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	if p.peek() != '{' || !r.message(&p) {
@@ -819,7 +824,7 @@ func (r *fastReader) openAICall(p *jsonParser) bool {
 // readParts reads t as a list of parts (one message's content) into
 // r.parts.
 func (r *fastReader) readParts(t string, arena *byteArena) bool {
-	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
+	r.reset()
 	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	ok := p.each('[', ']', func() bool { return r.part(&p) })
@@ -830,7 +835,7 @@ func (r *fastReader) readParts(t string, arena *byteArena) bool {
 // readCalls reads t as a list of tool calls (objects without a type) into
 // r.parts.
 func (r *fastReader) readCalls(t string, arena *byteArena) bool {
-	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
+	r.reset()
 	p := jsonParser{s: t, arena: arena, scratch: &r.scratch}
 	p.skipSpace()
 	ok := p.each('[', ']', func() bool {

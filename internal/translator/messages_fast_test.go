@@ -143,10 +143,7 @@ var fastSeeds = []string{
 // convertBoth converts s with and without the fast path on fresh views and
 // returns a description of everything each left behind.
 func convertBoth(t testing.TB, s, def string) (fast, general string) {
-	run := func(on bool) string {
-		saved := useFastMessages
-		useFastMessages = on
-		defer func() { useFastMessages = saved }()
+	return fastAndGeneral(func() string {
 		opts := DefaultOptions()
 		opts.MaxContentBytes = 512
 		span := ptrace.NewSpan()
@@ -163,8 +160,7 @@ func convertBoth(t testing.TB, s, def string) (fast, general string) {
 		out += "\ncalls " + string(appendMessages(nil, c.finishMsg(nil, b)))
 		meta := string(appendMetadataEntries(nil, v.sortedMeta()))
 		return out + "\nmeta " + meta + "\nwarnings " + strings.Join(v.warnings, "|") + "\ntruncated " + string(rune('0'+v.truncated))
-	}
-	return run(true), run(false)
+	})
 }
 
 func TestFastMessagesMatchGeneral(t *testing.T) {

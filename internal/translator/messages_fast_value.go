@@ -53,7 +53,7 @@ func (c *msgConv) fastValueParts(b *msgBuilder, val pcommon.Value, depth int) bo
 
 // readValue reads val, a slice of message maps, into r.msgs and r.parts.
 func (r *fastReader) readValue(val pcommon.Value) bool {
-	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
+	r.reset()
 	if val.Type() != pcommon.ValueTypeSlice {
 		return false
 	}
@@ -69,7 +69,7 @@ func (r *fastReader) readValue(val pcommon.Value) bool {
 
 // readValueParts reads val, a slice of part maps, into r.parts.
 func (r *fastReader) readValueParts(val pcommon.Value) bool {
-	r.msgs, r.parts, r.calls = r.msgs[:0], r.parts[:0], r.calls[:0]
+	r.reset()
 	if val.Type() != pcommon.ValueTypeSlice {
 		return false
 	}

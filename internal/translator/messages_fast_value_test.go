@@ -158,10 +158,7 @@ func structuredSeeds() []pcommon.Value {
 // valueReadersBoth converts a structured value through every entry point
 // that takes one, with and without the fast path.
 func valueReadersBoth(val pcommon.Value) (fast, general string) {
-	run := func(on bool) string {
-		saved := useFastMessages
-		useFastMessages = on
-		defer func() { useFastMessages = saved }()
+	return fastAndGeneral(func() string {
 		var out string
 		for _, v := range contentViews() {
 			out += "\nmessages " + string(appendMessages(nil, messagesFromValue(v, val, "user")))
@@ -175,8 +172,7 @@ func valueReadersBoth(val pcommon.Value) (fast, general string) {
 			out += viewState(v)
 		}
 		return out
-	}
-	return run(true), run(false)
+	})
 }
 
 // TestFastValueMessagesMatchTree: structured message lists read by the

@@ -218,10 +218,7 @@ func appendUnescaped(dst []byte, s string, start int) []byte {
 }
 
 // valueJSON writes the text marshalAny(valueToAny(v)) writes.
-func (c *metaTextWriter) valueJSON(v pcommon.Value) []byte {
-	c.out = c.appendValue(c.out[:0], v, 0)
-	return c.out
-}
+func (c *metaTextWriter) valueJSON(v pcommon.Value) []byte { return c.appendValueAt(v, 0) }
 
 // appendValueAt is valueJSON for a value at depth depth of the tree it
 // belongs to (valueToAny cuts trees at maxDepth).
