@@ -412,7 +412,7 @@ type placer struct {
 
 func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span, now time.Time, move bool) ptrace.Span {
 	if p.ss == nil {
-		p.rs, p.ss, p.cnk = map[placeKey]ptrace.ResourceSpans{}, map[placeKey]ptrace.SpanSlice{}, map[*group]int{}
+		p.rs, p.ss = map[placeKey]ptrace.ResourceSpans{}, map[placeKey]ptrace.SpanSlice{}
 	}
 	k := placeKey{g, ri, si}
 	dst, ok := p.ss[k]
@@ -437,14 +437,112 @@ func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.
 	} else {
 		span.CopyTo(held)
 	}
+	p.arrived(g, now, 1)
+	return held
+}
+
+// arrived counts n spans of this call in g's chunk.
+func (p *placer) arrived(g *group, now time.Time, n int) {
+	if p.cnk == nil {
+		p.cnk = map[*group]int{}
+	}
 	ci, ok := p.cnk[g]
 	if !ok {
 		g.chunks = append(g.chunks, chunk{at: now})
 		ci = len(g.chunks) - 1
 		p.cnk[g] = ci
 	}
-	g.chunks[ci].n++
-	return held
+	g.chunks[ci].n += n
+}
+
+// wholeTrace reports whether every span of rs (at least one) belongs to
+// one trace and has a span id, and returns that trace. SDKs that flush at
+// the end of a request or an agent run (serverless handlers, per-run
+// exporters) send each trace under a resource of its own.
+func wholeTrace(rs ptrace.ResourceSpans) (pcommon.TraceID, bool) {
+	var id pcommon.TraceID
+	seen := false
+	sss := rs.ScopeSpans()
+	for sc := 0; sc < sss.Len(); sc++ {
+		spans := sss.At(sc).Spans()
+		for i := 0; i < spans.Len(); i++ {
+			span := spans.At(i)
+			t := span.TraceID()
+			if t.IsEmpty() || span.SpanID().IsEmpty() || (seen && t != id) {
+				return pcommon.TraceID{}, false
+			}
+			id, seen = t, true
+		}
+	}
+	return id, seen
+}
+
+// holdWhole moves rs, all of whose spans belong to trace id (wholeTrace),
+// into that trace's group and counts them as place and count would one by
+// one. Called with s.mu held, only for an owned td without logs join.
+func (s *Stage) holdWhole(rs ptrace.ResourceSpans, id pcommon.TraceID, now time.Time, origin func() *origin, p *placer) *group {
+	g := s.traceGroup(id, now, origin)
+	held := g.td.ResourceSpans().AppendEmpty()
+	rs.MoveTo(held)
+	n, empty := 0, false
+	sss := held.ScopeSpans()
+	for sc := 0; sc < sss.Len(); sc++ {
+		spans := sss.At(sc).Spans()
+		for i := 0; i < spans.Len(); i++ {
+			span := spans.At(i)
+			s.noteRoot(g, span, now)
+			s.count(g, span)
+		}
+		n += spans.Len()
+		empty = empty || spans.Len() == 0
+	}
+	if empty {
+		// Span by span, a scope is only copied for a span it holds.
+		sss.RemoveIf(func(ss ptrace.ScopeSpans) bool { return ss.Spans().Len() == 0 })
+	}
+	p.arrived(g, now, n)
+	return g
+}
+
+// traceGroup returns the group of trace id, created when absent (a late
+// group when the trace left before). Called with s.mu held.
+func (s *Stage) traceGroup(id pcommon.TraceID, now time.Time, origin func() *origin) *group {
+	gk := groupKey{trace: id}
+	g := s.groups[gk]
+	if g == nil {
+		g = s.newGroup(gk, now, origin())
+		g.late = s.memory.Released(id)
+		if g.late {
+			g.readyAt = now.Add(s.cfg.RootGrace)
+		} else {
+			g.readyAt = now.Add(s.cfg.MaxWait)
+		}
+	}
+	return g
+}
+
+// noteRoot shortens the wait of g to root_grace when span is its (local)
+// root. Called with s.mu held.
+func (s *Stage) noteRoot(g *group, span ptrace.Span, now time.Time) {
+	if !g.late && isLocalRoot(span) {
+		g.rootSeen = true
+		if t := now.Add(s.cfg.RootGrace); t.Before(g.readyAt) {
+			g.readyAt = t
+		}
+	}
+}
+
+// count adds held, a span now in g, to what g and the stage hold. Called
+// with s.mu held.
+func (s *Stage) count(g *group, held ptrace.Span) {
+	size := int64(spanSizer.SpanSize(held))
+	g.spans++
+	g.bytes += size
+	s.spans++
+	s.bytes += size
+	if g.index != nil {
+		g.index[held.SpanID()] = held
+	}
 }
 
 // newGroup adds an empty group. Called with s.mu held.
@@ -507,9 +605,28 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	s.calls++
 	mark := s.calls
 	n := 0
+	moved := 0 // resources moved whole out of td (see wholeTrace)
 	rss := td.ResourceSpans()
 	for r := 0; r < rss.Len(); r++ {
 		rs := rss.At(r)
+		if s.owned && s.cfg.WaitForTraces && !logs && len(s.entries) == 0 {
+			if id, ok := wholeTrace(rs); ok {
+				// Every span of rs waits in one trace's group: the
+				// resource moves there as it is, instead of each span
+				// into a new span under a copy of the resource. Its
+				// spans leave td, so they take no position in acts.
+				if acts == nil {
+					acts = make([]spanAct, td.SpanCount())
+				}
+				g := s.holdWhole(rs, id, now, origin, &p)
+				if g.mark != mark {
+					g.mark = mark
+					touched = append(touched, g)
+				}
+				moved++
+				continue
+			}
+		}
 		sss := rs.ScopeSpans()
 		for sc := 0; sc < sss.Len(); sc++ {
 			ss := sss.At(sc)
@@ -536,22 +653,8 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 				}
 				var g *group
 				if s.cfg.WaitForTraces {
-					gk := groupKey{trace: key.traceID}
-					if g = s.groups[gk]; g == nil {
-						g = s.newGroup(gk, now, origin())
-						g.late = s.memory.Released(key.traceID)
-						if g.late {
-							g.readyAt = now.Add(s.cfg.RootGrace)
-						} else {
-							g.readyAt = now.Add(s.cfg.MaxWait)
-						}
-					}
-					if !g.late && isLocalRoot(span) {
-						g.rootSeen = true
-						if t := now.Add(s.cfg.RootGrace); t.Before(g.readyAt) {
-							g.readyAt = t
-						}
-					}
+					g = s.traceGroup(key.traceID, now, origin)
+					s.noteRoot(g, span, now)
 				} else {
 					// Trace waiting off: only model calls wait, alone.
 					if e != nil {
@@ -575,14 +678,7 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 					touched = append(touched, g)
 				}
 				held := p.place(g, r, sc, rs, ss, span, now, s.owned)
-				size := int64(spanSizer.SpanSize(held))
-				g.spans++
-				g.bytes += size
-				s.spans++
-				s.bytes += size
-				if g.index != nil {
-					g.index[key.spanID] = held
-				}
+				s.count(g, held)
 				if e != nil || awaits {
 					s.attach(g, key, e, held, span, awaits, now)
 				}
@@ -622,6 +718,11 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 		s.persist.write(ctx, pseq, itemTraces, stored)
 	}
 	var err error
+	if moved > 0 {
+		// What moved left empty resources behind; nothing else is in td
+		// at their place, so the positions in acts still hold.
+		td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool { return rs.ScopeSpans().Len() == 0 })
+	}
 	if acts == nil {
 		err = s.forward(ctx, td)
 	} else if rest := rebuildTraces(td, acts); rest.SpanCount() > 0 {
