@@ -67,9 +67,14 @@ func benchStage(b testing.TB, cfg Config, forward func(context.Context, ptrace.T
 // behind the queue (translation and JSON encoding, no HTTP).
 func BenchmarkStage(b *testing.B) {
 	for _, c := range []struct {
-		name        string
-		wait, owned bool
-	}{{"trace_waiting_owned", true, true}, {"trace_waiting_copy", true, false}, {"off_no_logs", false, false}} {
+		name               string
+		wait, owned, mixed bool
+	}{
+		{"trace_waiting_owned", true, true, false},
+		{"trace_waiting_owned_mixed", true, true, true},
+		{"trace_waiting_copy", true, false, false},
+		{"off_no_logs", false, false, false},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			cfg := DefaultConfig(1 << 30)
 			cfg.WaitForTraces = c.wait
@@ -79,6 +84,9 @@ func BenchmarkStage(b *testing.B) {
 				st.TakeOwnership()
 			}
 			template := benchdata.Traces(benchSpans, 1)
+			if c.mixed {
+				template = mixTraces(template)
+			}
 			ctx := context.Background()
 			var round uint64
 			b.ReportAllocs()
@@ -113,6 +121,32 @@ func BenchmarkStage(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchSpans, "ns/span")
 	})
+}
+
+// mixTraces puts the spans of td's traces under one resource and scope,
+// interleaved, as an SDK's batch span processor exports concurrent
+// requests: no resource holds one trace only (holdWhole never applies).
+func mixTraces(td ptrace.Traces) ptrace.Traces {
+	var spans []ptrace.Span
+	rss := td.ResourceSpans()
+	for r := 0; r < rss.Len(); r++ {
+		sss := rss.At(r).ScopeSpans()
+		for s := 0; s < sss.Len(); s++ {
+			for i := 0; i < sss.At(s).Spans().Len(); i++ {
+				spans = append(spans, sss.At(s).Spans().At(i))
+			}
+		}
+	}
+	rand.New(rand.NewSource(1)).Shuffle(len(spans), func(i, j int) { spans[i], spans[j] = spans[j], spans[i] })
+	out := ptrace.NewTraces()
+	rs := out.ResourceSpans().AppendEmpty()
+	rss.At(0).Resource().CopyTo(rs.Resource())
+	ss := rs.ScopeSpans().AppendEmpty()
+	rss.At(0).ScopeSpans().At(0).Scope().CopyTo(ss.Scope())
+	for _, sp := range spans {
+		sp.CopyTo(ss.Spans().AppendEmpty())
+	}
+	return out
 }
 
 // BenchmarkTranslateMemory: what the late-span memory adds behind the
