@@ -26,9 +26,9 @@ import (
 // The assembly stage: one waiting area in front of the sending queue.
 //
 // Spans wait in groups. With trace waiting on, a group is a trace: its
-// spans are copied in as they arrive and leave together once its root (or
-// a local root) has arrived plus root_grace, or max_wait after its first
-// span, or when a bound forces the oldest group out. A trace that already
+// spans are moved (or copied) in as they arrive and leave together once
+// its root (or a local root) has arrived plus root_grace, or max_wait
+// after its first span, or when a bound forces the oldest group out. A trace that already
 // left is remembered (Memory); its later spans form a late group that
 // waits root_grace. With trace waiting off, only model calls awaiting their
 // content records wait, each in a group of its own (the logs join as it
@@ -112,7 +112,7 @@ type group struct {
 	awaitEnd time.Time // the last content window of its model calls ends
 	pending  int       // model calls still awaiting content
 
-	td      ptrace.Traces // owned copies of the spans
+	td      ptrace.Traces // the spans, moved or copied in: the group's own
 	chunks  []chunk
 	entries []*entry                       // spans with records or awaiting them
 	index   map[pcommon.SpanID]ptrace.Span // built when records need it
@@ -205,6 +205,9 @@ type Stage struct {
 	// owned: the caller hands over what it passes to ConsumeTraces (the
 	// component declares MutatesData), so held spans are moved, not copied.
 	owned bool
+	// spanBySpan turns the whole-resource move off (tests compare the two
+	// ways of holding spans).
+	spanBySpan bool
 
 	mu             sync.Mutex
 	entries        map[spanKey]*entry
@@ -402,8 +405,9 @@ type placeKey struct {
 	res, scp int
 }
 
-// placer copies the spans of one ConsumeTraces call into their groups,
-// one resource and scope copy per group and source resource/scope.
+// placer moves (or copies) the spans of one ConsumeTraces call into their
+// groups one by one, under one resource and scope copy per group and
+// source resource/scope. Resources held whole bypass it (holdWhole).
 type placer struct {
 	rs  map[placeKey]ptrace.ResourceSpans
 	ss  map[placeKey]ptrace.SpanSlice
@@ -482,8 +486,12 @@ func wholeTrace(rs ptrace.ResourceSpans) (pcommon.TraceID, bool) {
 // one. Called with s.mu held, only for an owned td without logs join.
 func (s *Stage) holdWhole(rs ptrace.ResourceSpans, id pcommon.TraceID, now time.Time, origin func() *origin, p *placer) *group {
 	g := s.traceGroup(id, now, origin)
+	// What the per-span path copies, moved: resource, schema URL, scopes
+	// (not the deprecated scope field a proto decoder may have filled).
 	held := g.td.ResourceSpans().AppendEmpty()
-	rs.MoveTo(held)
+	rs.Resource().MoveTo(held.Resource())
+	held.SetSchemaUrl(rs.SchemaUrl())
+	rs.ScopeSpans().MoveAndAppendTo(held.ScopeSpans())
 	n, empty := 0, false
 	sss := held.ScopeSpans()
 	for sc := 0; sc < sss.Len(); sc++ {
@@ -564,7 +572,7 @@ func (s *Stage) newGroup(k groupKey, now time.Time, org *origin) *group {
 // model calls that still await content (trace waiting off). Spans that are
 // not held are forwarded in one call with ctx, and its error is returned.
 // td is not modified, unless the stage took ownership (TakeOwnership): then
-// held spans are moved out of it.
+// held spans are moved out of it, and resources held whole are left empty.
 func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	logs := s.logs.Load()
 	if !s.cfg.WaitForTraces && !logs {
@@ -593,8 +601,13 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	// first (all of td; spans that are not held are only those without ids,
 	// which the translator drops anyway).
 	var stored []byte
+	move := s.owned
 	if s.owned && s.persist != nil {
-		stored, _ = tracesMarshaler.MarshalTraces(td)
+		var err error
+		if stored, err = tracesMarshaler.MarshalTraces(td); err != nil {
+			// Stored below from td, which must then keep the held spans.
+			stored, move = nil, false
+		}
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -605,16 +618,16 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	s.calls++
 	mark := s.calls
 	n := 0
-	moved := 0 // resources moved whole out of td (see wholeTrace)
 	rss := td.ResourceSpans()
 	for r := 0; r < rss.Len(); r++ {
 		rs := rss.At(r)
-		if s.owned && s.cfg.WaitForTraces && !logs && len(s.entries) == 0 {
+		if move && !s.spanBySpan && s.cfg.WaitForTraces && !logs && len(s.entries) == 0 {
 			if id, ok := wholeTrace(rs); ok {
 				// Every span of rs waits in one trace's group: the
 				// resource moves there as it is, instead of each span
-				// into a new span under a copy of the resource. Its
-				// spans leave td, so they take no position in acts.
+				// into a new span under a copy of the resource. It is
+				// left empty in td, so its spans take no position in
+				// acts (nor in rebuildTraces' count, which skips it).
 				if acts == nil {
 					acts = make([]spanAct, td.SpanCount())
 				}
@@ -623,7 +636,6 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 					g.mark = mark
 					touched = append(touched, g)
 				}
-				moved++
 				continue
 			}
 		}
@@ -677,7 +689,7 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 					g.mark = mark
 					touched = append(touched, g)
 				}
-				held := p.place(g, r, sc, rs, ss, span, now, s.owned)
+				held := p.place(g, r, sc, rs, ss, span, now, move)
 				s.count(g, held)
 				if e != nil || awaits {
 					s.attach(g, key, e, held, span, awaits, now)
@@ -718,11 +730,6 @@ func (s *Stage) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 		s.persist.write(ctx, pseq, itemTraces, stored)
 	}
 	var err error
-	if moved > 0 {
-		// What moved left empty resources behind; nothing else is in td
-		// at their place, so the positions in acts still hold.
-		td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool { return rs.ScopeSpans().Len() == 0 })
-	}
 	if acts == nil {
 		err = s.forward(ctx, td)
 	} else if rest := rebuildTraces(td, acts); rest.SpanCount() > 0 {

@@ -6,87 +6,197 @@ package assembly
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 )
 
-// TestWholeResourceMoveMatchesPerSpan: a stage that owns its input moves a
-// resource whose spans are all of one trace into the trace's group as it
-// is (holdWhole); a stage that copies places each span. Fed the same calls
-// (whole resources, mixed ones, spans without ids, roots, late spans,
-// bounds), both forward the same batches, byte for byte, and hold the same
-// counts at every step.
-func TestWholeResourceMoveMatchesPerSpan(t *testing.T) {
-	for seed := uint64(1); seed <= 40; seed++ {
-		rng := rand.New(rand.NewPCG(seed, 7))
-		cfg := DefaultConfig(20000)
-		cfg.MaxSpans = 40 + rng.IntN(80) // bounds release traces early too
-		owned, ownedOut, ownedClock := recordingStage(t, cfg)
-		owned.TakeOwnership()
-		copied, copiedOut, copiedClock := recordingStage(t, cfg)
-		wholeMoves := 0
-		for call := 0; call < 30; call++ {
-			td := randomCall(rng)
-			for r := 0; r < td.ResourceSpans().Len(); r++ {
-				if _, ok := wholeTrace(td.ResourceSpans().At(r)); ok {
-					wholeMoves++
+// TestWholeResourceMoveMatchesSpanBySpan: an owning stage moves a resource
+// whose spans are all of one trace into the trace's group whole
+// (holdWhole); with spanBySpan set it moves each span under a copy of the
+// resource instead. Fed the same calls (whole resources, mixed ones, spans
+// without ids, local roots, resources without scopes, a logs pipeline
+// switched on halfway with records for held spans, a queue that refuses
+// every fifth batch) under several bounds, with storage, both hold,
+// store and forward the same things: counts, chunks and storage items
+// after every call, every forwarded batch byte for byte, and what a
+// restart restores from each storage.
+func TestWholeResourceMoveMatchesSpanBySpan(t *testing.T) {
+	configs := []struct {
+		name   string
+		mutate func(*Config)
+	}{
+		{"defaults", func(*Config) {}},
+		{"root_grace_0", func(c *Config) { c.RootGrace = 0 }},
+		{"max_traces_3", func(c *Config) { c.MaxTraces = 3 }},
+		{"max_bytes_4000", func(c *Config) { c.MaxBytes = 4000 }},
+	}
+	for _, c := range configs {
+		for _, failEvery := range []int{0, 5} {
+			t.Run(fmt.Sprintf("%s/fail_every_%d", c.name, failEvery), func(t *testing.T) {
+				for seed := uint64(1); seed <= 20; seed++ {
+					compareWholeAndSpanBySpan(t, seed, c.mutate, failEvery)
 				}
-			}
-			mine := ptrace.NewTraces()
-			td.CopyTo(mine)
-			td.MarkReadOnly()
-			require.NoError(t, copied.ConsumeTraces(context.Background(), td))
-			require.NoError(t, owned.ConsumeTraces(context.Background(), mine))
-			d := time.Duration(rng.IntN(3000)) * time.Millisecond
-			ownedClock.Advance(d)
-			copiedClock.Advance(d)
-			owned.Sweep()
-			copied.Sweep()
-			require.Equal(t, copied.spans, owned.spans, "seed %d call %d: spans waiting", seed, call)
-			require.Equal(t, copied.bytes, owned.bytes, "seed %d call %d: bytes waiting", seed, call)
-			require.Equal(t, len(copied.groups), len(owned.groups), "seed %d call %d: traces waiting", seed, call)
-		}
-		require.NoError(t, owned.Shutdown(context.Background()))
-		require.NoError(t, copied.Shutdown(context.Background()))
-		require.Positive(t, wholeMoves, "seed %d: the calls must exercise holdWhole", seed)
-		require.Equal(t, len(*copiedOut), len(*ownedOut), "seed %d: batches forwarded", seed)
-		for i := range *copiedOut {
-			assert.True(t, bytes.Equal((*copiedOut)[i], (*ownedOut)[i]), "seed %d batch %d: the moved resources differ from the copied spans", seed, i)
+			})
 		}
 	}
 }
 
-// recordingStage is a trace-waiting stage without logs whose forwarded
-// batches are kept encoded.
-func recordingStage(t *testing.T, cfg Config) (*Stage, *[][]byte, *fakeClock) {
-	var out [][]byte
-	st := New(cfg, DefaultJoinConfig(), func(_ context.Context, td ptrace.Traces) error {
+func compareWholeAndSpanBySpan(t *testing.T, seed uint64, mutate func(*Config), failEvery int) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	cfg := DefaultConfig(20000)
+	cfg.MaxSpans = 40 + rng.IntN(80) // bounds release traces early too
+	mutate(&cfg)
+	whole := newRecordingStage(t, cfg, failEvery, false)
+	bySpan := newRecordingStage(t, cfg, failEvery, true)
+	for _, r := range []*recordingStage{whole, bySpan} {
+		require.NoError(t, r.st.Restore(context.Background(), r.client)) // empty: storage on
+	}
+	logsAt := 10 + rng.IntN(30) // holdWhole stops with the logs join
+	var seen []spanKey
+	moved := 0
+	for call := range 40 {
+		what := fmt.Sprintf("seed %d call %d", seed, call)
+		if call == logsAt {
+			whole.st.EnableLogs()
+			bySpan.st.EnableLogs()
+		}
+		td := randomCall(rng)
+		seen = appendKeys(seen, td)
+		mine := ptrace.NewTraces()
+		td.CopyTo(mine)
+		errWhole := whole.st.ConsumeTraces(context.Background(), mine)
+		errBySpan := bySpan.st.ConsumeTraces(context.Background(), td)
+		require.Equal(t, errBySpan, errWhole, "%s: errors", what)
+		for r := 0; r < mine.ResourceSpans().Len(); r++ {
+			if mine.ResourceSpans().At(r).ScopeSpans().Len() == 0 && td.ResourceSpans().At(r).ScopeSpans().Len() > 0 {
+				moved++ // holdWhole left it empty
+			}
+		}
+		if call >= logsAt && len(seen) > 0 {
+			k := seen[rng.IntN(len(seen))]
+			sp := ptrace.NewSpan()
+			sp.SetTraceID(k.traceID)
+			sp.SetSpanID(k.spanID)
+			for _, st := range []*Stage{whole.st, bySpan.st} {
+				st.ConsumeLogs(context.Background(), annotationLogs(sp, "gen_ai.evaluation.result", map[string]any{"gen_ai.evaluation.name": "relevance"}))
+			}
+		}
+		d := time.Duration(rng.IntN(3000)) * time.Millisecond
+		whole.clock.Advance(d)
+		bySpan.clock.Advance(d)
+		whole.st.Sweep()
+		bySpan.st.Sweep()
+		requireSameHeld(t, bySpan, whole, what)
+	}
+	require.Positive(t, moved, "seed %d: holdWhole never ran", seed)
+
+	// A restart from each storage restores the same spans.
+	wholeAgain := newRecordingStage(t, cfg, 0, false)
+	bySpanAgain := newRecordingStage(t, cfg, 0, true)
+	require.NoError(t, wholeAgain.st.Restore(context.Background(), whole.client))
+	require.NoError(t, bySpanAgain.st.Restore(context.Background(), bySpan.client))
+	for _, r := range []*recordingStage{whole, bySpan, wholeAgain, bySpanAgain} {
+		require.NoError(t, r.st.Shutdown(context.Background()))
+	}
+	requireSameBatches(t, bySpan.out, whole.out, fmt.Sprintf("seed %d forwarded", seed))
+	requireSameBatches(t, bySpanAgain.out, wholeAgain.out, fmt.Sprintf("seed %d restored", seed))
+}
+
+// recordingStage is an owning trace-waiting stage with storage whose
+// forwarded batches are kept encoded; its forward refuses every
+// failEvery-th batch (0: none), as a full queue does.
+type recordingStage struct {
+	st     *Stage
+	out    [][]byte
+	clock  *fakeClock
+	client *mapClient
+	calls  int
+}
+
+func newRecordingStage(t *testing.T, cfg Config, failEvery int, spanBySpan bool) *recordingStage {
+	r := &recordingStage{clock: newFakeClock(), client: newMapClient()}
+	r.st = New(cfg, DefaultJoinConfig(), func(_ context.Context, td ptrace.Traces) error {
+		r.calls++
+		if failEvery > 0 && r.calls%failEvery == 0 {
+			return errors.New("sending queue is full")
+		}
 		b, err := tracesMarshaler.MarshalTraces(td)
 		require.NoError(t, err)
-		out = append(out, b)
+		r.out = append(r.out, b)
 		return nil
 	}, nopTelemetry(t), zap.NewNop())
-	clock := newFakeClock()
-	st.SetClock(clock.Now)
-	return st, &out, clock
+	r.st.SetClock(r.clock.Now)
+	r.st.TakeOwnership()
+	r.st.spanBySpan = spanBySpan
+	return r
+}
+
+func requireSameHeld(t *testing.T, want, got *recordingStage, what string) {
+	t.Helper()
+	for _, r := range []*recordingStage{want, got} {
+		r.st.mu.Lock()
+		for _, g := range r.st.groups {
+			n := 0
+			for _, c := range g.chunks {
+				n += c.n
+			}
+			require.Equal(t, g.spans, n, "%s: a group's chunks count its spans", what)
+			require.Equal(t, g.spans, g.td.SpanCount(), "%s: a group counts what it holds", what)
+		}
+		r.st.mu.Unlock()
+	}
+	require.Equal(t, want.st.spans, got.st.spans, "%s: spans waiting", what)
+	require.Equal(t, want.st.bytes, got.st.bytes, "%s: bytes waiting", what)
+	require.Equal(t, len(want.st.groups), len(got.st.groups), "%s: traces waiting", what)
+	require.Equal(t, len(want.client.m), len(got.client.m), "%s: storage items", what)
+	for k, v := range want.client.m {
+		require.True(t, bytes.Equal(v, got.client.m[k]), "%s: storage item %s", what, k)
+	}
+}
+
+func requireSameBatches(t *testing.T, want, got [][]byte, what string) {
+	t.Helper()
+	require.Equal(t, len(want), len(got), "%s: batches", what)
+	for i := range want {
+		require.True(t, bytes.Equal(want[i], got[i]), "%s: batch %d differs", what, i)
+	}
+}
+
+func appendKeys(keys []spanKey, td ptrace.Traces) []spanKey {
+	rss := td.ResourceSpans()
+	for r := 0; r < rss.Len(); r++ {
+		sss := rss.At(r).ScopeSpans()
+		for s := 0; s < sss.Len(); s++ {
+			spans := sss.At(s).Spans()
+			for i := 0; i < spans.Len(); i++ {
+				keys = append(keys, spanKey{spans.At(i).TraceID(), spans.At(i).SpanID()})
+			}
+		}
+	}
+	return keys
 }
 
 // randomCall is one ConsumeTraces call: resources holding one trace (the
-// whole-resource case), several traces, or spans without ids, from a
-// small pool of traces so that they span calls, come late and see roots.
+// whole-resource case), several traces, spans without ids, or no scopes,
+// from a small pool of traces so that they span calls, come late and see
+// roots and local roots.
 func randomCall(rng *rand.Rand) ptrace.Traces {
 	td := ptrace.NewTraces()
 	for range 1 + rng.IntN(4) {
 		rs := td.ResourceSpans().AppendEmpty()
 		rs.SetSchemaUrl("https://opentelemetry.io/schemas/1.38.0")
 		rs.Resource().Attributes().PutStr("service.name", []string{"api", "worker", "agent"}[rng.IntN(3)])
+		if rng.IntN(8) == 0 {
+			continue // a resource without scopes
+		}
 		mixed := rng.IntN(3) == 0
 		trace := byte(rng.IntN(12))
 		for range 1 + rng.IntN(3) {
@@ -100,11 +210,18 @@ func randomCall(rng *rand.Rand) ptrace.Traces {
 				}
 				sp.SetTraceID(traceID(tr))
 				sp.SetSpanID(sid(byte(1 + rng.IntN(250))))
-				switch rng.IntN(10) {
+				switch rng.IntN(12) {
 				case 0:
 					// a root: the trace leaves root_grace later
 				case 1:
 					sp.SetSpanID(pcommon.SpanID{}) // passes at once
+				case 2:
+					sp.SetTraceID(pcommon.TraceID{}) // passes at once
+				case 3:
+					// a local root: a server span whose parent is remote
+					sp.SetParentSpanID(sid(byte(1 + rng.IntN(250))))
+					sp.SetKind(ptrace.SpanKindServer)
+					sp.SetFlags(flagContextHasIsRemote | flagContextIsRemote)
 				default:
 					sp.SetParentSpanID(sid(byte(1 + rng.IntN(250))))
 				}
