@@ -112,7 +112,11 @@ type group struct {
 	awaitEnd time.Time // the last content window of its model calls ends
 	pending  int       // model calls still awaiting content
 
-	td      ptrace.Traces // the spans, moved or copied in: the group's own
+	td ptrace.Traces // the spans, moved or copied in: the group's own
+	// shared: resources of td left empty at placement, whose attributes
+	// are copied from a resource shared with the call's other groups when
+	// the group leaves (finish), once per batch.
+	shared  []sharedRef
 	chunks  []chunk
 	entries []*entry                       // spans with records or awaiting them
 	index   map[pcommon.SpanID]ptrace.Span // built when records need it
@@ -406,12 +410,54 @@ type placeKey struct {
 }
 
 // placer moves (or copies) the spans of one ConsumeTraces call into their
-// groups one by one, under one resource and scope copy per group and
-// source resource/scope. Resources held whole bypass it (holdWhole).
+// groups one by one, under one resource and scope per group and source
+// resource/scope. Scopes are copied per group; a source resource is
+// copied once per call and shared by the groups its spans went to, each
+// of which gets its own copy only when it leaves, one per batch (a
+// resource often carries the spans of many traces: a batch span
+// processor's export). Resources held whole bypass it (holdWhole).
 type placer struct {
 	rs  map[placeKey]ptrace.ResourceSpans
 	ss  map[placeKey]ptrace.SpanSlice
 	cnk map[*group]int
+	res map[int]*sharedResource // by source resource index
+}
+
+// sharedResource is a copy of a source resource, not changed once made
+// until its last group takes it: groups that leave read it concurrently,
+// outside the stage's lock, so they take it under its own.
+type sharedResource struct {
+	mu    sync.Mutex
+	res   pcommon.Resource
+	users int // groups that have not taken it yet
+}
+
+// copyTo gives dst the resource's attributes: a copy, or the resource
+// itself for the last group to take it (a resource of one trace is then
+// copied once, as before it was shared).
+func (sr *sharedResource) copyTo(dst pcommon.Resource) {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	sr.users--
+	if sr.users == 0 {
+		sr.res.MoveTo(dst)
+		return
+	}
+	sr.res.CopyTo(dst)
+}
+
+// skip notes that a group took the resource without a copy (merged
+// under another group's).
+func (sr *sharedResource) skip() {
+	sr.mu.Lock()
+	sr.users--
+	sr.mu.Unlock()
+}
+
+// sharedRef says that resource at of a group's td takes sr's attributes.
+type sharedRef struct {
+	at int
+	sr *sharedResource
 }
 
 func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, span ptrace.Span, now time.Time, move bool) ptrace.Span {
@@ -425,8 +471,10 @@ func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.
 		drs, ok := p.rs[rk]
 		if !ok {
 			drs = g.td.ResourceSpans().AppendEmpty()
-			rs.Resource().CopyTo(drs.Resource())
 			drs.SetSchemaUrl(rs.SchemaUrl())
+			sr := p.sharedFor(ri, rs)
+			sr.users++ // under the stage's lock, before any group can leave
+			g.shared = append(g.shared, sharedRef{at: g.td.ResourceSpans().Len() - 1, sr: sr})
 			p.rs[rk] = drs
 		}
 		dss := drs.ScopeSpans().AppendEmpty()
@@ -443,6 +491,21 @@ func (p *placer) place(g *group, ri, si int, rs ptrace.ResourceSpans, ss ptrace.
 	}
 	p.arrived(g, now, 1)
 	return held
+}
+
+// sharedFor returns the shared copy of source resource ri, made on first
+// use.
+func (p *placer) sharedFor(ri int, rs ptrace.ResourceSpans) *sharedResource {
+	if sr := p.res[ri]; sr != nil {
+		return sr
+	}
+	if p.res == nil {
+		p.res = map[int]*sharedResource{}
+	}
+	sr := &sharedResource{res: pcommon.NewResource()}
+	rs.Resource().CopyTo(sr.res)
+	p.res[ri] = sr
+	return sr
 }
 
 // arrived counts n spans of this call in g's chunk.
@@ -1045,6 +1108,37 @@ type heldBatch struct {
 	spans int
 	bytes int64
 	units map[uint64]int
+	res   map[*sharedResource]ptrace.ResourceSpans // see take
+}
+
+// take moves g's spans into the batch. A resource g shares with other
+// groups gets its attributes here: copied into the first of the batch's
+// resources that shares it, under which the later ones' scopes go.
+func (b *heldBatch) take(g *group) {
+	rss := g.td.ResourceSpans()
+	if len(g.shared) > 0 {
+		merged := false
+		for _, ref := range g.shared {
+			rs := rss.At(ref.at)
+			if dst, ok := b.res[ref.sr]; ok { // the same source: the same schema URL too
+				rs.ScopeSpans().MoveAndAppendTo(dst.ScopeSpans())
+				ref.sr.skip()
+				merged = true
+				continue
+			}
+			ref.sr.copyTo(rs.Resource())
+			if b.res == nil {
+				b.res = map[*sharedResource]ptrace.ResourceSpans{}
+			}
+			b.res[ref.sr] = rs // stays valid: the slices move pointers
+		}
+		if merged {
+			// Only merged resources are empty: every other one holds a span.
+			rss.RemoveIf(func(rs ptrace.ResourceSpans) bool { return rs.ScopeSpans().Len() == 0 })
+		}
+		g.shared = nil
+	}
+	rss.MoveAndAppendTo(b.td.ResourceSpans())
 }
 
 func (b *heldBatch) left(pseq uint64, n int) {
@@ -1170,7 +1264,7 @@ func (s *Stage) finish(ctx context.Context, o *effects) {
 		}
 		releases[rg.why]++
 		releasedSpans[rg.why] += int64(g.spans)
-		g.td.ResourceSpans().MoveAndAppendTo(b.td.ResourceSpans())
+		b.take(g)
 	}
 	s.send(ctx, batches)
 	if s.persist != nil && len(o.units) > 0 {

@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,4 +234,142 @@ func randomCall(rng *rand.Rand) ptrace.Traces {
 		}
 	}
 	return td
+}
+
+// TestSharedResourcesKeepEverySpansResource: spans of many traces under
+// a few resources (as a batch span processor exports them) leave with
+// their own resource's attributes and schema URL and their own scope,
+// each exactly once, whether the stage owns its input or copies it and
+// however the traces' groups leave (together, one by one, at shutdown):
+// the groups of one source resource share one copy of it, copied (or, for
+// the last, moved) as each leaves, and merged under one resource per
+// batch.
+func TestSharedResourcesKeepEverySpansResource(t *testing.T) {
+	for _, owned := range []bool{true, false} {
+		for seed := uint64(1); seed <= 30; seed++ {
+			rng := rand.New(rand.NewPCG(seed, 3))
+			cfg := DefaultConfig(20000)
+			cfg.MaxSpans = 20 + rng.IntN(200)
+			r := newRecordingStage(t, cfg, 0, true)
+			r.st.owned = owned
+			type origin struct{ resource, schema, scope string }
+			want := map[spanKey]origin{}
+			n := 0
+			for call := range 12 {
+				td := ptrace.NewTraces()
+				for ri := range 1 + rng.IntN(3) {
+					rs := td.ResourceSpans().AppendEmpty()
+					res := fmt.Sprintf("call %d resource %d", call, ri)
+					rs.Resource().Attributes().PutStr("res.id", res)
+					rs.Resource().Attributes().PutInt("res.n", int64(ri))
+					rs.SetSchemaUrl(fmt.Sprintf("https://example.com/schemas/%d", rng.IntN(2)))
+					for si := range 1 + rng.IntN(2) {
+						ss := rs.ScopeSpans().AppendEmpty()
+						ss.Scope().SetName(fmt.Sprintf("scope %d", si))
+						for range 1 + rng.IntN(30) {
+							sp := ss.Spans().AppendEmpty()
+							sp.SetTraceID(traceID(byte(rng.IntN(20))))
+							n++
+							id := pcommon.SpanID{byte(n >> 8), byte(n), 1, 2, 3, 4, 5, 6}
+							sp.SetSpanID(id)
+							if rng.IntN(6) > 0 {
+								sp.SetParentSpanID(sid(1))
+							}
+							want[spanKey{sp.TraceID(), id}] = origin{res, rs.SchemaUrl(), ss.Scope().Name()}
+						}
+					}
+				}
+				require.NoError(t, r.st.ConsumeTraces(context.Background(), td))
+				r.clock.Advance(time.Duration(rng.IntN(2500)) * time.Millisecond)
+				r.st.Sweep()
+			}
+			require.NoError(t, r.st.Shutdown(context.Background()))
+			got := map[spanKey]origin{}
+			for _, b := range r.out {
+				td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
+				require.NoError(t, err)
+				rss := td.ResourceSpans()
+				inBatch := map[string]bool{}
+				for i := 0; i < rss.Len(); i++ {
+					res, _ := rss.At(i).Resource().Attributes().Get("res.id")
+					require.False(t, inBatch[res.Str()], "owned %v seed %d: %s twice in one batch, not merged", owned, seed, res.Str())
+					inBatch[res.Str()] = true
+					sss := rss.At(i).ScopeSpans()
+					for j := 0; j < sss.Len(); j++ {
+						spans := sss.At(j).Spans()
+						for k := 0; k < spans.Len(); k++ {
+							key := spanKey{spans.At(k).TraceID(), spans.At(k).SpanID()}
+							_, dup := got[key]
+							require.False(t, dup, "owned %v seed %d: span %v forwarded twice", owned, seed, key)
+							got[key] = origin{res.Str(), rss.At(i).SchemaUrl(), sss.At(j).Scope().Name()}
+						}
+					}
+				}
+			}
+			require.Equal(t, want, got, "owned %v seed %d", owned, seed)
+		}
+	}
+}
+
+// TestSharedResourcesConcurrently: callers and the expiry loop release
+// groups that share resources at the same time (run with -race); every
+// span leaves once, under its resource.
+func TestSharedResourcesConcurrently(t *testing.T) {
+	cfg := DefaultConfig(20000)
+	cfg.RootGrace = time.Millisecond
+	cfg.MaxWait = 5 * time.Millisecond
+	var mu sync.Mutex
+	forwarded := map[spanKey]string{}
+	st := New(cfg, DefaultJoinConfig(), func(_ context.Context, td ptrace.Traces) error {
+		mu.Lock()
+		defer mu.Unlock()
+		rss := td.ResourceSpans()
+		for i := 0; i < rss.Len(); i++ {
+			res, _ := rss.At(i).Resource().Attributes().Get("res.id")
+			sss := rss.At(i).ScopeSpans()
+			for j := 0; j < sss.Len(); j++ {
+				for k := 0; k < sss.At(j).Spans().Len(); k++ {
+					sp := sss.At(j).Spans().At(k)
+					forwarded[spanKey{sp.TraceID(), sp.SpanID()}] = res.Str()
+				}
+			}
+		}
+		return nil
+	}, nopTelemetry(t), zap.NewNop())
+	st.TakeOwnership()
+	st.Start()
+	var wg sync.WaitGroup
+	sent := make([]map[spanKey]string, 4)
+	for w := range 4 {
+		sent[w] = map[spanKey]string{}
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 9))
+			for call := range 50 {
+				td := ptrace.NewTraces()
+				rs := td.ResourceSpans().AppendEmpty()
+				res := fmt.Sprintf("worker %d call %d", w, call)
+				rs.Resource().Attributes().PutStr("res.id", res)
+				spans := rs.ScopeSpans().AppendEmpty().Spans()
+				for i := range 20 {
+					sp := spans.AppendEmpty()
+					sp.SetTraceID(traceID(byte(rng.IntN(8))))
+					sp.SetSpanID(pcommon.SpanID{byte(w), byte(call), byte(i), 1})
+					if rng.IntN(4) > 0 {
+						sp.SetParentSpanID(sid(1))
+					}
+					sent[w][spanKey{sp.TraceID(), sp.SpanID()}] = res
+				}
+				require.NoError(t, st.ConsumeTraces(context.Background(), td))
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, st.Shutdown(context.Background()))
+	want := map[spanKey]string{}
+	for _, m := range sent {
+		maps.Copy(want, m)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, want, forwarded)
 }
