@@ -7,6 +7,8 @@
 // and scenario, each with a fresh collector. Traffic (-traffic):
 //
 //   - agent:    realistic agent runs of internal/benchdata (~2.4 KB/span)
+//   - agent-mixed: the same runs interleaved under one resource, as one
+//     process's batch span processor exports them
 //   - fixtures: copies of the shared fixtures' traces
 //     (internal/translator/testdata/fixtures, smaller messages), with
 //     fresh ids per copy
@@ -119,13 +121,13 @@ func main() {
 	flag.Int64Var(&o.minSpans, "min-spans", 0, "exit 1 unless every scenario delivers at least this many spans, all of them, without errors")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.IntVar(&o.rounds, "rounds", 1, "run the scenarios this many times, alternating; the report adds medians")
-	flag.StringVar(&traffics, "traffic", trafficAgent, "comma-separated traffic kinds: agent (internal/benchdata agent runs), fixtures (copies of the shared fixtures' traces)")
+	flag.StringVar(&traffics, "traffic", trafficAgent, "comma-separated traffic kinds: agent (internal/benchdata agent runs), agent-mixed (the same, interleaved under one resource), fixtures (copies of the shared fixtures' traces)")
 	flag.StringVar(&o.fixturesDir, "fixtures", "internal/translator/testdata/fixtures", "directory of the OTLP/JSON fixtures of -traffic fixtures")
 	flag.Parse()
 	for _, t := range strings.Split(traffics, ",") {
 		t = strings.TrimSpace(t)
 		if _, ok := goals[t]; !ok {
-			fatalf("unknown traffic %q (agent or fixtures)", t)
+			fatalf("unknown traffic %q (agent, agent-mixed or fixtures)", t)
 		}
 		o.traffics = append(o.traffics, t)
 	}

@@ -155,6 +155,22 @@ func TestAgentPoolAndUnknownTraffic(t *testing.T) {
 	if len(p.requests) != 2 || p.spans != 100 || p.requests[0].spans != 50 {
 		t.Fatalf("agent pool: %d requests, %d spans", len(p.requests), p.spans)
 	}
+	mixed, err := buildTrafficPool(trafficAgentMixed, "", 2, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mixed.requests) != 2 || mixed.spans != 100 {
+		t.Fatalf("mixed agent pool: %d requests, %d spans", len(mixed.requests), mixed.spans)
+	}
+	for _, r := range mixed.requests {
+		req := ptraceotlp.NewExportRequest()
+		if err := req.UnmarshalProto(r.body); err != nil {
+			t.Fatal(err)
+		}
+		if n := req.Traces().ResourceSpans().Len(); n != 1 {
+			t.Fatalf("mixed agent request: %d resources, want one", n)
+		}
+	}
 	if _, err := buildTrafficPool("chat", testFixtures, 1, 10); err == nil {
 		t.Fatal("unknown traffic kind accepted")
 	}

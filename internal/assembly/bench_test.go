@@ -85,7 +85,9 @@ func BenchmarkStage(b *testing.B) {
 			}
 			template := benchdata.Traces(benchSpans, 1)
 			if c.mixed {
-				template = mixTraces(template)
+				// A batch span processor's export: every trace under
+				// one resource, the whole-resource move never applies.
+				template = benchdata.Interleave(template, 1)
 			}
 			ctx := context.Background()
 			var round uint64
@@ -121,32 +123,6 @@ func BenchmarkStage(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchSpans, "ns/span")
 	})
-}
-
-// mixTraces puts the spans of td's traces under one resource and scope,
-// interleaved, as an SDK's batch span processor exports concurrent
-// requests: no resource holds one trace only (holdWhole never applies).
-func mixTraces(td ptrace.Traces) ptrace.Traces {
-	var spans []ptrace.Span
-	rss := td.ResourceSpans()
-	for r := 0; r < rss.Len(); r++ {
-		sss := rss.At(r).ScopeSpans()
-		for s := 0; s < sss.Len(); s++ {
-			for i := 0; i < sss.At(s).Spans().Len(); i++ {
-				spans = append(spans, sss.At(s).Spans().At(i))
-			}
-		}
-	}
-	rand.New(rand.NewSource(1)).Shuffle(len(spans), func(i, j int) { spans[i], spans[j] = spans[j], spans[i] })
-	out := ptrace.NewTraces()
-	rs := out.ResourceSpans().AppendEmpty()
-	rss.At(0).Resource().CopyTo(rs.Resource())
-	ss := rs.ScopeSpans().AppendEmpty()
-	rss.At(0).ScopeSpans().At(0).Scope().CopyTo(ss.Scope())
-	for _, sp := range spans {
-		sp.CopyTo(ss.Spans().AppendEmpty())
-	}
-	return out
 }
 
 // BenchmarkTranslateMemory: what the late-span memory adds behind the

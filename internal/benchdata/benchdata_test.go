@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -91,5 +92,47 @@ func TestCorpus(t *testing.T) {
 		if td.SpanCount() < 3 {
 			t.Errorf("%v: %d spans", conv, td.SpanCount())
 		}
+	}
+}
+
+// TestInterleave: every span of the input is in the output once, under
+// one resource and its own scope name, and traces are mixed.
+func TestInterleave(t *testing.T) {
+	td := Traces(400, 3)
+	out := Interleave(td, 1)
+	if got, want := out.SpanCount(), td.SpanCount(); got != want {
+		t.Fatalf("%d spans, want %d", got, want)
+	}
+	if out.ResourceSpans().Len() != 1 {
+		t.Fatalf("%d resources, want 1", out.ResourceSpans().Len())
+	}
+	scopeOf := map[pcommon.SpanID]string{}
+	rss := td.ResourceSpans()
+	for r := 0; r < rss.Len(); r++ {
+		for s := 0; s < rss.At(r).ScopeSpans().Len(); s++ {
+			ss := rss.At(r).ScopeSpans().At(s)
+			for k := 0; k < ss.Spans().Len(); k++ {
+				scopeOf[ss.Spans().At(k).SpanID()] = ss.Scope().Name()
+			}
+		}
+	}
+	seen := map[pcommon.SpanID]bool{}
+	changes := 0
+	sss := out.ResourceSpans().At(0).ScopeSpans()
+	for s := 0; s < sss.Len(); s++ {
+		spans := sss.At(s).Spans()
+		for k := 0; k < spans.Len(); k++ {
+			id := spans.At(k).SpanID()
+			if seen[id] || scopeOf[id] != sss.At(s).Scope().Name() {
+				t.Fatalf("span %v: seen before %v, scope %q, want %q", id, seen[id], sss.At(s).Scope().Name(), scopeOf[id])
+			}
+			seen[id] = true
+			if k > 0 && spans.At(k-1).TraceID() != spans.At(k).TraceID() {
+				changes++
+			}
+		}
+	}
+	if changes < td.ResourceSpans().Len() {
+		t.Fatalf("traces barely mixed: %d changes of trace between neighbours", changes)
 	}
 }
