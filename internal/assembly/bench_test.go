@@ -34,19 +34,11 @@ const benchSpans = 1000
 // renumber gives every trace of td a fresh id (the same rewrite for the
 // spans of one trace), so each round holds new traces.
 func renumber(td ptrace.Traces, round uint64) {
-	rss := td.ResourceSpans()
-	for r := 0; r < rss.Len(); r++ {
-		sss := rss.At(r).ScopeSpans()
-		for s := 0; s < sss.Len(); s++ {
-			spans := sss.At(s).Spans()
-			for i := 0; i < spans.Len(); i++ {
-				sp := spans.At(i)
-				id := sp.TraceID()
-				binary.BigEndian.PutUint64(id[8:], round)
-				sp.SetTraceID(id)
-			}
-		}
-	}
+	eachSpan(td, func(sp ptrace.Span) {
+		id := sp.TraceID()
+		binary.BigEndian.PutUint64(id[8:], round)
+		sp.SetTraceID(id)
+	})
 }
 
 func benchStage(b testing.TB, cfg Config, forward func(context.Context, ptrace.Traces) error) (*Stage, *fakeClock) {
@@ -195,17 +187,9 @@ func TestAddedLatency(t *testing.T) {
 		var waits []time.Duration
 		var clock *fakeClock
 		st, c := benchStage(t, cfg, func(_ context.Context, td ptrace.Traces) error {
-			rss := td.ResourceSpans()
-			for r := 0; r < rss.Len(); r++ {
-				sss := rss.At(r).ScopeSpans()
-				for s := 0; s < sss.Len(); s++ {
-					spans := sss.At(s).Spans()
-					for i := 0; i < spans.Len(); i++ {
-						sp := spans.At(i)
-						waits = append(waits, clock.Now().Sub(arrived[spanKey{sp.TraceID(), sp.SpanID()}]))
-					}
-				}
-			}
+			eachSpan(td, func(sp ptrace.Span) {
+				waits = append(waits, clock.Now().Sub(arrived[spanKey{sp.TraceID(), sp.SpanID()}]))
+			})
 			return nil
 		})
 		clock = c

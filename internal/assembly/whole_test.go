@@ -173,17 +173,22 @@ func requireSameBatches(t *testing.T, want, got [][]byte, what string) {
 }
 
 func appendKeys(keys []spanKey, td ptrace.Traces) []spanKey {
+	eachSpan(td, func(sp ptrace.Span) { keys = append(keys, spanKey{sp.TraceID(), sp.SpanID()}) })
+	return keys
+}
+
+// eachSpan calls f with every span of td, in order.
+func eachSpan(td ptrace.Traces, f func(ptrace.Span)) {
 	rss := td.ResourceSpans()
 	for r := 0; r < rss.Len(); r++ {
 		sss := rss.At(r).ScopeSpans()
 		for s := 0; s < sss.Len(); s++ {
 			spans := sss.At(s).Spans()
 			for i := 0; i < spans.Len(); i++ {
-				keys = append(keys, spanKey{spans.At(i).TraceID(), spans.At(i).SpanID()})
+				f(spans.At(i))
 			}
 		}
 	}
-	return keys
 }
 
 // randomCall is one ConsumeTraces call: resources holding one trace (the
