@@ -427,9 +427,13 @@ type placer struct {
 // until its last group takes it: groups that leave read it concurrently,
 // outside the stage's lock, so they take it under its own.
 type sharedResource struct {
-	mu    sync.Mutex
-	res   pcommon.Resource
-	users int // groups that have not taken it yet
+	mu  sync.Mutex
+	res pcommon.Resource
+	// users counts the groups that have not taken it yet. Counted up
+	// under the stage's lock while the call that made it places spans,
+	// before any of those groups can leave (leaving takes that lock too);
+	// counted down under mu as each takes it.
+	users int
 }
 
 // copyTo gives dst the resource's attributes: a copy, or the resource
@@ -1108,36 +1112,47 @@ type heldBatch struct {
 	spans int
 	bytes int64
 	units map[uint64]int
-	res   map[*sharedResource]ptrace.ResourceSpans // see take
+	// tail: the shared resource the batch's last resource took (nil when
+	// it has none of its own); see take.
+	tail *sharedResource
 }
 
-// take moves g's spans into the batch. A resource g shares with other
-// groups gets its attributes here: copied into the first of the batch's
-// resources that shares it, under which the later ones' scopes go.
+// take moves g's spans into the batch, after the spans already in it, so
+// that each trace's spans stay together (the sending queue's batcher
+// splits a request in order). A resource g shares with other groups gets
+// its attributes here, a copy (or the shared one, for its last group);
+// when g's first resource shares the batch's last one, g's scopes go under
+// that one instead, without a copy: the traces of a batch span
+// processor's export, leaving together, share one resource.
 func (b *heldBatch) take(g *group) {
 	rss := g.td.ResourceSpans()
-	if len(g.shared) > 0 {
-		merged := false
-		for _, ref := range g.shared {
-			rs := rss.At(ref.at)
-			if dst, ok := b.res[ref.sr]; ok { // the same source: the same schema URL too
-				rs.ScopeSpans().MoveAndAppendTo(dst.ScopeSpans())
-				ref.sr.skip()
-				merged = true
-				continue
-			}
+	n := rss.Len()
+	var tail *sharedResource
+	merged := false
+	for i, ref := range g.shared {
+		rs := rss.At(ref.at)
+		if i == 0 && ref.at == 0 && ref.sr == b.tail {
+			dst := b.td.ResourceSpans().At(b.td.ResourceSpans().Len() - 1)
+			rs.ScopeSpans().MoveAndAppendTo(dst.ScopeSpans())
+			ref.sr.skip()
+			merged = true
+		} else {
 			ref.sr.copyTo(rs.Resource())
-			if b.res == nil {
-				b.res = map[*sharedResource]ptrace.ResourceSpans{}
-			}
-			b.res[ref.sr] = rs // stays valid: the slices move pointers
 		}
-		if merged {
-			// Only merged resources are empty: every other one holds a span.
-			rss.RemoveIf(func(rs ptrace.ResourceSpans) bool { return rs.ScopeSpans().Len() == 0 })
+		if ref.at == n-1 {
+			tail = ref.sr
 		}
-		g.shared = nil
 	}
+	if merged {
+		first := true // the merged resource, now empty
+		rss.RemoveIf(func(ptrace.ResourceSpans) bool {
+			drop := first
+			first = false
+			return drop
+		})
+	}
+	g.shared = nil
+	b.tail = tail
 	rss.MoveAndAppendTo(b.td.ResourceSpans())
 }
 

@@ -294,11 +294,11 @@ func TestSharedResourcesKeepEverySpansResource(t *testing.T) {
 				td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
 				require.NoError(t, err)
 				rss := td.ResourceSpans()
-				inBatch := map[string]bool{}
+				prev := ""
 				for i := 0; i < rss.Len(); i++ {
 					res, _ := rss.At(i).Resource().Attributes().Get("res.id")
-					require.False(t, inBatch[res.Str()], "owned %v seed %d: %s twice in one batch, not merged", owned, seed, res.Str())
-					inBatch[res.Str()] = true
+					require.NotEqual(t, prev, res.Str(), "owned %v seed %d: neighbouring resources from one source, not merged", owned, seed)
+					prev = res.Str()
 					sss := rss.At(i).ScopeSpans()
 					for j := 0; j < sss.Len(); j++ {
 						spans := sss.At(j).Spans()
@@ -312,8 +312,28 @@ func TestSharedResourcesKeepEverySpansResource(t *testing.T) {
 				}
 			}
 			require.Equal(t, want, got, "owned %v seed %d", owned, seed)
+			for i, b := range r.out {
+				requireTracesContiguous(t, b, fmt.Sprintf("owned %v seed %d batch %d", owned, seed, i))
+			}
 		}
 	}
+}
+
+// requireTracesContiguous fails unless the spans of each trace follow
+// each other in the encoded batch b: the sending queue's batcher splits a
+// request in order, and a trace cut apart is translated in pieces.
+func requireTracesContiguous(t *testing.T, b []byte, what string) {
+	t.Helper()
+	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
+	require.NoError(t, err)
+	done := map[pcommon.TraceID]bool{}
+	var cur pcommon.TraceID
+	eachSpan(td, func(sp ptrace.Span) {
+		if id := sp.TraceID(); id != cur {
+			require.False(t, done[id], "%s: the spans of trace %v are not together", what, id)
+			done[cur], cur = true, id
+		}
+	})
 }
 
 // TestSharedResourcesConcurrently: callers and the expiry loop release
@@ -335,7 +355,11 @@ func TestSharedResourcesConcurrently(t *testing.T) {
 			for j := 0; j < sss.Len(); j++ {
 				for k := 0; k < sss.At(j).Spans().Len(); k++ {
 					sp := sss.At(j).Spans().At(k)
-					forwarded[spanKey{sp.TraceID(), sp.SpanID()}] = res.Str()
+					key := spanKey{sp.TraceID(), sp.SpanID()}
+					if _, dup := forwarded[key]; dup {
+						t.Errorf("span %v forwarded twice", key)
+					}
+					forwarded[key] = res.Str()
 				}
 			}
 		}
