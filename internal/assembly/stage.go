@@ -28,8 +28,9 @@ import (
 // Spans wait in groups. With trace waiting on, a group is a trace: its
 // spans are moved (or copied) in as they arrive and leave together once
 // its root (or a local root) has arrived plus root_grace, or max_wait
-// after its first span, or when a bound forces the oldest group out. A trace that already
-// left is remembered (Memory); its later spans form a late group that
+// after its first span, or when a bound forces the oldest group out. A
+// trace that already left is remembered (Memory); its later spans form a
+// late group that
 // waits root_grace. With trace waiting off, only model calls awaiting their
 // content records wait, each in a group of its own (the logs join as it
 // was). Either way a group does not leave while a model call in it still

@@ -179,16 +179,29 @@ func appendKeys(keys []spanKey, td ptrace.Traces) []spanKey {
 
 // eachSpan calls f with every span of td, in order.
 func eachSpan(td ptrace.Traces, f func(ptrace.Span)) {
+	eachSpanUnder(td, func(_ ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) { f(sp) })
+}
+
+// eachSpanUnder calls f with every span of td, in order, and the resource
+// and scope it is under.
+func eachSpanUnder(td ptrace.Traces, f func(ptrace.ResourceSpans, ptrace.ScopeSpans, ptrace.Span)) {
 	rss := td.ResourceSpans()
 	for r := 0; r < rss.Len(); r++ {
 		sss := rss.At(r).ScopeSpans()
 		for s := 0; s < sss.Len(); s++ {
 			spans := sss.At(s).Spans()
 			for i := 0; i < spans.Len(); i++ {
-				f(spans.At(i))
+				f(rss.At(r), sss.At(s), spans.At(i))
 			}
 		}
 	}
+}
+
+// resourceID is the res.id attribute the shared-resource tests give each
+// source resource.
+func resourceID(rs ptrace.ResourceSpans) string {
+	v, _ := rs.Resource().Attributes().Get("res.id")
+	return v.Str()
 }
 
 // randomCall is one ConsumeTraces call: resources holding one trace (the
@@ -290,42 +303,31 @@ func TestSharedResourcesKeepEverySpansResource(t *testing.T) {
 			}
 			require.NoError(t, r.st.Shutdown(context.Background()))
 			got := map[spanKey]origin{}
-			for _, b := range r.out {
+			for i, b := range r.out {
 				td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
 				require.NoError(t, err)
 				rss := td.ResourceSpans()
-				prev := ""
-				for i := 0; i < rss.Len(); i++ {
-					res, _ := rss.At(i).Resource().Attributes().Get("res.id")
-					require.NotEqual(t, prev, res.Str(), "owned %v seed %d: neighbouring resources from one source, not merged", owned, seed)
-					prev = res.Str()
-					sss := rss.At(i).ScopeSpans()
-					for j := 0; j < sss.Len(); j++ {
-						spans := sss.At(j).Spans()
-						for k := 0; k < spans.Len(); k++ {
-							key := spanKey{spans.At(k).TraceID(), spans.At(k).SpanID()}
-							_, dup := got[key]
-							require.False(t, dup, "owned %v seed %d: span %v forwarded twice", owned, seed, key)
-							got[key] = origin{res.Str(), rss.At(i).SchemaUrl(), sss.At(j).Scope().Name()}
-						}
-					}
+				for k := 1; k < rss.Len(); k++ {
+					require.NotEqual(t, resourceID(rss.At(k-1)), resourceID(rss.At(k)), "owned %v seed %d: neighbouring resources from one source, not merged", owned, seed)
 				}
+				eachSpanUnder(td, func(rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, sp ptrace.Span) {
+					key := spanKey{sp.TraceID(), sp.SpanID()}
+					_, dup := got[key]
+					require.False(t, dup, "owned %v seed %d: span %v forwarded twice", owned, seed, key)
+					got[key] = origin{resourceID(rs), rs.SchemaUrl(), ss.Scope().Name()}
+				})
+				requireTracesContiguous(t, td, fmt.Sprintf("owned %v seed %d batch %d", owned, seed, i))
 			}
 			require.Equal(t, want, got, "owned %v seed %d", owned, seed)
-			for i, b := range r.out {
-				requireTracesContiguous(t, b, fmt.Sprintf("owned %v seed %d batch %d", owned, seed, i))
-			}
 		}
 	}
 }
 
 // requireTracesContiguous fails unless the spans of each trace follow
-// each other in the encoded batch b: the sending queue's batcher splits a
+// each other in the batch td: the sending queue's batcher splits a
 // request in order, and a trace cut apart is translated in pieces.
-func requireTracesContiguous(t *testing.T, b []byte, what string) {
+func requireTracesContiguous(t *testing.T, td ptrace.Traces, what string) {
 	t.Helper()
-	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
-	require.NoError(t, err)
 	done := map[pcommon.TraceID]bool{}
 	var cur pcommon.TraceID
 	eachSpan(td, func(sp ptrace.Span) {
@@ -348,21 +350,13 @@ func TestSharedResourcesConcurrently(t *testing.T) {
 	st := New(cfg, DefaultJoinConfig(), func(_ context.Context, td ptrace.Traces) error {
 		mu.Lock()
 		defer mu.Unlock()
-		rss := td.ResourceSpans()
-		for i := 0; i < rss.Len(); i++ {
-			res, _ := rss.At(i).Resource().Attributes().Get("res.id")
-			sss := rss.At(i).ScopeSpans()
-			for j := 0; j < sss.Len(); j++ {
-				for k := 0; k < sss.At(j).Spans().Len(); k++ {
-					sp := sss.At(j).Spans().At(k)
-					key := spanKey{sp.TraceID(), sp.SpanID()}
-					if _, dup := forwarded[key]; dup {
-						t.Errorf("span %v forwarded twice", key)
-					}
-					forwarded[key] = res.Str()
-				}
+		eachSpanUnder(td, func(rs ptrace.ResourceSpans, _ ptrace.ScopeSpans, sp ptrace.Span) {
+			key := spanKey{sp.TraceID(), sp.SpanID()}
+			if _, dup := forwarded[key]; dup {
+				t.Errorf("span %v forwarded twice", key)
 			}
-		}
+			forwarded[key] = resourceID(rs)
+		})
 		return nil
 	}, nopTelemetry(t), zap.NewNop())
 	st.TakeOwnership()
